@@ -1,0 +1,31 @@
+# Two commands for a fresh machine (README.md): `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export SWS_HOME ?= $(CURDIR)/.sws
+
+.PHONY: demo test lint install clean
+
+$(BIN)/sws: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==26.3
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/sws
+
+# Sample returns for the five Trusts and REGION -> contracts -> warehouse -> dbt models.
+demo: install
+	$(BIN)/sws sample --out $(SWS_HOME)/landing
+	$(BIN)/sws load
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project/models --templater dbt --dialect duckdb --processes 2
+
+test: lint
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(SWS_HOME) dbt_project/target dbt_project/logs

@@ -1,0 +1,73 @@
+"""Return file names: ``<collection>_<ORG>_<PERIOD>[_v<N>].<ext>`` (returns.md, Files)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from contracts import reference
+from contracts.periods import Period, accepted_periods
+
+FILE_NAME = re.compile(
+    r"^(?P<collection>[A-Za-z]+)_(?P<org>[A-Za-z]+)_(?P<period>[^_]+)"
+    r"(?:_v(?P<version>[0-9]+))?\.(?P<ext>csv|xlsx|parquet)$",
+    re.IGNORECASE,
+)
+
+
+class RefusedFile(Exception):
+    """The whole file is refused; the message says why."""
+
+
+@dataclass(frozen=True)
+class ReturnFile:
+    path: Path
+    collection: str
+    org: str
+    period: str
+    version: int
+
+    @property
+    def slot(self) -> tuple[str, str, str]:
+        """What a later version replaces: (collection, org, period)."""
+        return (self.collection, self.org, self.period)
+
+    @property
+    def format(self) -> str:
+        return self.path.suffix.lower().lstrip(".")
+
+
+def parse_name(path: Path) -> ReturnFile:
+    """The return a file name says it holds; RefusedFile if the name is not a return's."""
+    match = FILE_NAME.match(path.name)
+    if not match:
+        raise RefusedFile(
+            "file name does not parse: expected <collection>_<ORG>_<YYYY-YY-Qn>[_v<N>]"
+            ".csv|.xlsx|.parquet"
+        )
+    collection, org = match["collection"].lower(), match["org"].upper()
+    if collection not in reference.collections():
+        raise RefusedFile(f"unknown collection {match['collection']!r}")
+    if org not in reference.orgs():
+        raise RefusedFile(f"unknown org {match['org']!r}")
+    if org not in orgs_submitting(collection):
+        raise RefusedFile(f"{org} does not submit {collection} returns")
+    try:
+        period = Period.parse(match["period"])
+    except ValueError as error:
+        raise RefusedFile(f"unknown period {match['period']!r}") from error
+    if period not in accepted_periods():
+        raise RefusedFile(
+            f"unknown period {period}: returns are accepted for "
+            f"{accepted_periods()[0]} up to the current quarter"
+        )
+    version = int(match["version"] or 1)
+    if version < 1:
+        raise RefusedFile("version must be _v1 or higher")
+    return ReturnFile(path, collection, org, str(period), version)
+
+
+def orgs_submitting(collection: str) -> tuple[str, ...]:
+    """REGION submits ``indicators`` only (returns.md, Who submits)."""
+    return reference.orgs() if collection == "indicators" else reference.orgs(trusts_only=True)

@@ -1,0 +1,53 @@
+"""Text -> typed values, as polars expressions: the one place a return's text is read as a type.
+
+Returns arrive as text (every reader yields string columns) so that a bad value can be
+reported as written. Checks use these expressions to find unreadable values; the loader uses
+the same ones to type the rows that passed.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+INTEGER_PATTERN = r"^[+-]?\d+(\.0+)?$"  # "3.0" is how a spreadsheet may write 3
+TRUE_WORDS = ("true", "yes", "1")
+FALSE_WORDS = ("false", "no", "0")
+
+
+def as_integer(column: str | pl.Expr) -> pl.Expr:
+    expr = pl.col(column) if isinstance(column, str) else column
+    return (
+        pl.when(expr.str.contains(INTEGER_PATTERN))
+        .then(expr.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False))
+        .otherwise(None)
+    )
+
+
+def as_decimal(column: str | pl.Expr) -> pl.Expr:
+    expr = pl.col(column) if isinstance(column, str) else column
+    value = expr.cast(pl.Float64, strict=False)
+    return pl.when(value.is_finite()).then(value).otherwise(None)
+
+
+def as_date(column: str | pl.Expr) -> pl.Expr:
+    """ISO dates (``2025-04-01``, a trailing midnight time allowed) or UK ``01/04/2025``."""
+    expr = pl.col(column) if isinstance(column, str) else column
+    iso = expr.str.replace(r"[T ]00:00(:00(\.0+)?)?$", "")
+    return pl.coalesce(
+        iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False, exact=True),
+        expr.str.strptime(pl.Date, "%d/%m/%Y", strict=False, exact=True),
+    )
+
+
+def as_boolean(column: str | pl.Expr) -> pl.Expr:
+    expr = (pl.col(column) if isinstance(column, str) else column).str.to_lowercase()
+    return (
+        pl.when(expr.is_in(TRUE_WORDS))
+        .then(True)
+        .when(expr.is_in(FALSE_WORDS))
+        .then(False)
+        .otherwise(None)
+    )
+
+
+PARSERS = {"integer": as_integer, "decimal": as_decimal, "date": as_date, "boolean": as_boolean}

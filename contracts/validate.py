@@ -1,0 +1,174 @@
+"""Check a return against its contract: every failure of every row, nothing loaded.
+
+Rows in = rows passed + rows failed, always. Readings and questionnaires pass or fail whole:
+a row of a failing unit that passed on its own fails with the unit's rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pandera.polars as pa
+import polars as pl
+
+from contracts import CONTRACTS
+from contracts.checks import PERIOD_FIRST, PERIOD_LAST
+from contracts.files import RefusedFile, ReturnFile, parse_name
+from contracts.parse import PARSERS
+from contracts.periods import Period
+from contracts.readers import read_return
+
+SOURCE_ROW = "source_row"  # the row as a spreadsheet shows it: header = 1, first data row = 2
+UNIT_RULES = ("incomplete_reading", "incomplete_response")
+FAILURE_SCHEMA = {"row": pl.Int64, "column": pl.String, "rule": pl.String, "value": pl.String}
+IDENTIFIERS = ("hcn", "worker_id")  # shown masked in failures; pseudonymised at ingest
+
+
+@dataclass
+class CheckedReturn:
+    """One file's result. ``valid`` holds the typed rows that passed (identifiers still raw)."""
+
+    path: Path
+    file: ReturnFile | None = None
+    refused: str | None = None
+    rows: int = 0
+    failures: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FAILURE_SCHEMA))
+    valid: pl.DataFrame | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return self.failures["row"].n_unique()
+
+    @property
+    def passed(self) -> int:
+        return self.rows - self.failed
+
+
+def check_file(path: Path) -> CheckedReturn:
+    """Parse the name, read and check one return file. Never raises for bad input."""
+    result = CheckedReturn(path=path)
+    try:
+        result.file = parse_name(path)
+        frame = read_return(result.file)
+        model = CONTRACTS[result.file.collection]
+        result.warnings = _check_columns(frame, model)
+        frame = frame.select(_columns(model))
+    except RefusedFile as refusal:
+        result.refused = str(refusal)
+        return result
+    result.rows = frame.height
+    result.failures = check_rows(model, frame, Period.parse(result.file.period))
+    result.valid = typed(model, frame, result.failures)
+    return result
+
+
+def _check_columns(frame: pl.DataFrame, model: type[pa.DataFrameModel]) -> list[str]:
+    missing = [c for c in _columns(model) if c not in frame.columns]
+    if missing:
+        raise RefusedFile(f"missing mandatory column {', '.join(missing)}")
+    extra = [c for c in frame.columns if c not in _columns(model)]
+    return [f"unknown column {c} ignored (not loaded)" for c in extra]
+
+
+@cache
+def _columns(model: type[pa.DataFrameModel]) -> tuple[str, ...]:
+    return tuple(model.to_schema().columns)
+
+
+def check_rows(model: type[pa.DataFrameModel], frame: pl.DataFrame, period: Period) -> pl.DataFrame:
+    """Every (row, column, rule, value) failure of the rows of ``frame`` for ``period``."""
+    if frame.height == 0:
+        return pl.DataFrame(schema=FAILURE_SCHEMA)
+    context = frame.with_columns(
+        pl.lit(period.first_day).alias(PERIOD_FIRST), pl.lit(period.last_day).alias(PERIOD_LAST)
+    )
+    try:
+        model.validate(context, lazy=True)
+        failures = pl.DataFrame(schema=FAILURE_SCHEMA)
+    except pa.errors.SchemaErrors as errors:
+        failures = _failures(errors.failure_cases)
+    failures = _fail_whole_units(model, frame, failures)
+    return _mask_identifiers(failures).sort("row", "column", "rule")
+
+
+def _failures(cases: pl.DataFrame) -> pl.DataFrame:
+    rule = pl.col("check").str.replace(r"\(.*$", "")
+    return cases.select(
+        (pl.col("index").cast(pl.Int64) + 2).alias("row"),
+        pl.col("column"),
+        pl.when(rule == "not_nullable").then(pl.lit("required")).otherwise(rule).alias("rule"),
+        pl.col("failure_case").alias("value"),
+    ).unique(maintain_order=True)
+
+
+def _fail_whole_units(
+    model: type[pa.DataFrameModel], frame: pl.DataFrame, failures: pl.DataFrame
+) -> pl.DataFrame:
+    """Rows of a failing reading/questionnaire that passed on their own get the unit's rule."""
+    unit = _unit(model)
+    if unit is None or failures.is_empty():
+        return failures
+    column, unit_rule = unit
+    rows = frame.select(pl.col(column).alias("unit")).with_row_index("row", offset=2)
+    rows = rows.with_columns(pl.col("row").cast(pl.Int64))
+    failing_units = rows.join(failures.select("row").unique(), on="row").drop_nulls("unit")
+    knock_on = (
+        rows.join(failing_units.select("unit").unique(), on="unit")
+        .join(failures.select("row").unique(), on="row", how="anti")
+        .select(
+            "row",
+            pl.lit(column).alias("column"),
+            pl.lit(unit_rule).alias("rule"),
+            pl.col("unit").alias("value"),
+        )
+    )
+    return pl.concat([failures, knock_on])
+
+
+@cache
+def _unit(model: type[pa.DataFrameModel]) -> tuple[str, str] | None:
+    """The column that groups rows into a whole unit, and the unit's rule, if any."""
+    for name, column in model.to_schema().columns.items():
+        for check in column.checks:
+            if check.name in UNIT_RULES:
+                return name, check.name
+    return None
+
+
+def _mask_identifiers(failures: pl.DataFrame) -> pl.DataFrame:
+    """Identifiers show only their last three characters: the row number finds the row."""
+    value = pl.col("value")
+    masked = pl.concat_str(
+        pl.lit("*").repeat_by(value.str.len_chars() - 3).list.join(""), value.str.slice(-3)
+    )
+    return failures.with_columns(
+        pl.when(pl.col("column").is_in(IDENTIFIERS) & (value.str.len_chars() > 3))
+        .then(masked)
+        .when(pl.col("column").is_in(IDENTIFIERS))
+        .then(pl.lit("***"))
+        .otherwise(value)
+        .alias("value")
+    )
+
+
+def typed(
+    model: type[pa.DataFrameModel], frame: pl.DataFrame, failures: pl.DataFrame
+) -> pl.DataFrame:
+    """The rows that passed, each column read as its contract's type, with ``source_row``."""
+    failed = failures.select(pl.col("row").unique())
+    rows = frame.with_row_index(SOURCE_ROW, offset=2).with_columns(
+        pl.col(SOURCE_ROW).cast(pl.Int64)
+    )
+    rows = rows.join(failed, left_on=SOURCE_ROW, right_on="row", how="anti")
+    return rows.select(SOURCE_ROW, *(_typed_column(model, c) for c in _columns(model)))
+
+
+def _typed_column(model: type[pa.DataFrameModel], name: str) -> pl.Expr:
+    checks = {check.name for check in model.to_schema().columns[name].checks}
+    for type_name, parse in PARSERS.items():
+        if type_name in checks:
+            return parse(name).alias(name)
+    return pl.col(name)

@@ -1,0 +1,35 @@
+with
+
+source as (
+
+    select * from {{ source('returns', 'indicators') }}
+
+),
+
+renamed as (
+
+    select
+
+        ---------- return
+        cast(org as varchar) as org,
+        cast(period as varchar) as period,
+        cast(version as integer) as return_version,
+        cast(source_row as integer) as source_row,
+
+        ---------- indicator
+        cast(indicator_code as varchar) as indicator_code,
+        cast(numerator as double) as numerator,
+        cast(denominator as double) as denominator,
+        nullif(trim(cast(note as varchar)), '') as note
+
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

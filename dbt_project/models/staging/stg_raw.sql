@@ -1,0 +1,45 @@
+with
+
+source as (
+
+    select * from {{ source('returns', 'raw') }}
+
+),
+
+renamed as (
+
+    select
+
+        ---------- return
+        cast(org as varchar) as org,
+        cast(period as varchar) as period,
+        cast(version as integer) as return_version,
+        cast(source_row as integer) as source_row,
+
+        ---------- ids
+        cast(response_id as varchar) as response_id,
+        cast(person_key as varchar) as person_key,
+        cast(worker_key as varchar) as worker_key,
+
+        ---------- young person
+        cast(birth_year as integer) as birth_year,
+        cast(sex as varchar) as sex,
+        cast(lgd_code as varchar) as lgd_code,
+
+        ---------- response
+        cast(response_date as date) as response_date,
+        cast(respondent as varchar) as respondent,
+        cast(item_code as varchar) as item_code,
+        cast(score as integer) as score
+
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""Pipelines: ingest, load and sample data for the Social Work Outcomes Warehouse."""

@@ -1,0 +1,18 @@
+"""The dbt models (staging -> intermediate -> marts) as Dagster assets; dbt tests become checks."""
+
+from dagster import AssetExecutionContext
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from pipelines.project import manifest_is_stale, sws_dbt_project
+from pipelines.resources import default_resources
+
+if manifest_is_stale():
+    # The asset graph is read from the manifest, so it must exist before the decorator runs.
+    default_resources()["dbt"].cli(
+        ["parse", "--quiet"], target_path=sws_dbt_project.target_path
+    ).wait()
+
+
+@dbt_assets(manifest=sws_dbt_project.manifest_path, project=sws_dbt_project)
+def sws_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(["build"], context=context).stream()

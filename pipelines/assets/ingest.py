@@ -1,0 +1,149 @@
+"""One ingest asset per return: landing file -> contract -> ``returns.<collection>``.
+
+Partitioned by (org, period). A run may cover a range of partitions (single-run backfills),
+so a regional load costs one run per return, not one per file.
+"""
+
+import warnings
+from collections import Counter
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    BetaWarning,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+import contracts
+from pipelines.loading import LoadOutcome, discover, load_slot
+from pipelines.partitions import org_and_period, org_period_partitions
+from pipelines.resources import WarehouseResource
+
+CONTRACT_CHECK = "contract"
+
+# Single-run backfills are beta in Dagster, and what a regional load needs: say so once.
+warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=BetaWarning)
+SINGLE_RUN = BackfillPolicy.single_run()
+TOP_REASONS = 5
+
+
+def ingest_asset_key(collection: str) -> AssetKey:
+    return AssetKey(["returns", collection])
+
+
+def build_ingest_asset(collection: str) -> AssetsDefinition:
+    key = ingest_asset_key(collection)
+
+    @asset(
+        key=key,
+        partitions_def=org_period_partitions(collection),
+        backfill_policy=SINGLE_RUN,
+        check_specs=[
+            AssetCheckSpec(
+                CONTRACT_CHECK,
+                asset=key,
+                description=f"Rows of the {collection} returns that failed their contract.",
+            )
+        ],
+        group_name="ingest",
+        kinds={"pandera", "duckdb"},
+        description=f"{contracts.CONTRACTS[collection].__doc__ or ''}".strip()
+        or f"The {collection} return",
+    )
+    def ingest(context: AssetExecutionContext, warehouse: WarehouseResource):
+        slots, _ = discover(warehouse.settings.landing)
+        keys = context.partition_keys
+        outcomes: list[LoadOutcome] = []
+        with warehouse.connect() as con:
+            key_bytes = warehouse.pseudonym_key()
+            for done, partition_key in enumerate(keys, start=1):
+                org, period = org_and_period(collection, partition_key)
+                files = slots.get((collection, org, period))
+                if not files:
+                    context.log.warning(f"no {collection} return for {org} {period} in landing")
+                    continue
+                slot_outcomes = load_slot(
+                    con, files, archive=warehouse.settings.archive, key=key_bytes
+                )
+                outcomes += slot_outcomes
+                latest = slot_outcomes[-1]
+                context.log.info(f"[{done}/{len(keys)}] {latest.file}: {_describe(latest)}")
+            reasons = _top_reasons(con, collection, outcomes)
+        yield MaterializeResult(metadata=_metadata(outcomes))
+        yield _contract_result(outcomes, reasons)
+
+    return ingest
+
+
+def _describe(outcome: LoadOutcome) -> str:
+    if outcome.refused:
+        return f"refused: {outcome.refused}"
+    return (
+        f"{outcome.status}: {outcome.rows} rows, {outcome.loaded} loaded, "
+        f"{outcome.quarantined} quarantined"
+    )
+
+
+def _metadata(outcomes: list[LoadOutcome]) -> dict:
+    read = [o for o in outcomes if o.rows is not None]
+    return {
+        "files": len(outcomes),
+        "rows": sum(o.rows for o in read),
+        "loaded": sum(o.loaded for o in read),
+        "quarantined": sum(o.quarantined for o in read),
+        "refused": sum(o.refused is not None for o in outcomes),
+        "per_file": MetadataValue.md(_markdown_table(outcomes)),
+    }
+
+
+def _markdown_table(outcomes: list[LoadOutcome]) -> str:
+    lines = [
+        "| file | status | rows | loaded | quarantined | refused |",
+        "|---|---|---|---|---|---|",
+    ]
+    for o in outcomes:
+        lines.append(
+            f"| {o.file} | {o.status} | {o.rows or ''} | {o.loaded or ''} | "
+            f"{o.quarantined or ''} | {o.refused or ''} |"
+        )
+    return "\n".join(lines)
+
+
+def _top_reasons(con, collection: str, outcomes: list[LoadOutcome]) -> list[tuple[str, int]]:
+    """The most frequent (column, rule) failures among the files this run read."""
+    counts: Counter[str] = Counter()
+    for outcome in outcomes:
+        if outcome.quarantined:
+            for column, rule, count in con.execute(
+                'select "column", rule, count(*) from ingest.quarantine '
+                "where collection = ? and org = ? and period = ? and version = ? "
+                "group by all",
+                [collection, outcome.org, outcome.period, outcome.version],
+            ).fetchall():
+                counts[f"{column}: {rule}"] += count
+    return counts.most_common(TOP_REASONS)
+
+
+def _contract_result(outcomes: list[LoadOutcome], reasons) -> AssetCheckResult:
+    metadata = _metadata(outcomes)
+    metadata.pop("per_file")
+    metadata["top_failure_reasons"] = MetadataValue.json(dict(reasons))
+    return AssetCheckResult(
+        check_name=CONTRACT_CHECK,
+        passed=metadata["quarantined"] == 0 and metadata["refused"] == 0,
+        severity=AssetCheckSeverity.WARN,
+        metadata=metadata,
+        description="Rows quarantined or files refused: see `sws failures --org ORG`."
+        if reasons or metadata["refused"]
+        else "Every row passed its contract.",
+    )
+
+
+ingest_assets = [build_ingest_asset(collection) for collection in contracts.CONTRACTS]

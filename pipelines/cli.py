@@ -1,0 +1,247 @@
+"""``sws``, the command line of interface.md.
+
+Exit status 0 success, 1 the data failed a check, 2 the command could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+from contracts import reference
+
+OK, DATA_FAILED, COULD_NOT_RUN = 0, 1, 2
+
+
+class CommandError(Exception):
+    """The command could not run; the message is its one line."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.command(args)
+    except CommandError as error:
+        print(f"sws {args.name}: {error}", file=sys.stderr)
+        return COULD_NOT_RUN
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sws", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name, handler, help_text):
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(command=handler, name=name)
+        return sub
+
+    validate = command("validate", _validate, "check returns against their contracts (no loading)")
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    validate.add_argument("--json", action="store_true", help="one JSON object per file")
+
+    load = command("load", _load, "load the landing folder through Dagster, then build the models")
+    load.add_argument("--landing", type=Path, help="default: $SWS_LANDING or $SWS_HOME/landing")
+    load.add_argument("--json", action="store_true", help="one JSON object per file")
+
+    failures = command("failures", _failures, "one org's quarantined rows and refused files")
+    failures.add_argument("--org", required=True)
+    failures.add_argument("--period")
+    failures.add_argument("--out", type=Path, help="write CSV here instead of printing")
+
+    sample = command("sample", _sample, "write deterministic sample returns (landing layout)")
+    sample.add_argument("--out", type=Path, help="default: the landing folder")
+    sample.add_argument("--periods", type=int, default=8)
+    sample.add_argument("--end-period", default="2025-26-Q4")
+    sample.add_argument("--scale", type=float, default=1.0)
+    sample.add_argument("--seed", type=int, default=7)
+    sample.add_argument("--bad-rows", type=float, default=0.0, help="share of rows to spoil")
+
+    command("ui", _ui, "open the Dagster UI (dagster dev) on this warehouse")
+    return parser
+
+
+# -- validate ---------------------------------------------------------------------------
+
+
+def _validate(args) -> int:
+    from contracts.validate import check_file
+
+    status = OK
+    for path in args.files:
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        result = check_file(path)
+        if args.json:
+            print(json.dumps(_validation_json(result)))
+        else:
+            _print_validation(result)
+        if result.refused:
+            status = COULD_NOT_RUN
+        elif result.failed and status == OK:
+            status = DATA_FAILED
+    return status
+
+
+def _validation_json(result) -> dict:
+    file = result.file
+    return {
+        "file": str(result.path),
+        "collection": file and file.collection,
+        "org": file and file.org,
+        "period": file and file.period,
+        "version": file and file.version,
+        "rows": result.rows,
+        "passed": result.passed,
+        "failed": result.failed,
+        "refused": result.refused,
+        "failures": result.failures.to_dicts(),
+    }
+
+
+def _print_validation(result) -> None:
+    if result.refused:
+        print(f"{result.path}: refused: {result.refused}")
+        return
+    print(f"{result.path}: {result.rows} rows, {result.passed} pass, {result.failed} fail")
+    for warning in result.warnings:
+        print(f"  warning: {warning}")
+    for failure in result.failures.iter_rows(named=True):
+        value = "" if failure["value"] is None else failure["value"]
+        print(f"  row {failure['row']}, {failure['column']}: {failure['rule']} (value {value!r})")
+
+
+# -- load -------------------------------------------------------------------------------
+
+
+def _load(args) -> int:
+    settings = _settings(landing=args.landing)
+    if not settings.landing.is_dir():
+        raise CommandError(f"no landing folder at {settings.landing}")
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import defs
+    from pipelines.loading import summarise
+    from pipelines.regional_load import execute_load, plan_load
+    from pipelines.warehouse import connect
+
+    runs = plan_load(settings.landing, settings.warehouse)
+    log = settings.home / "logs" / "sws-load.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    terminal = sys.stderr
+    # Dagster's and dbt's own output goes to the log; the terminal gets progress and summary.
+    with log.open("a") as log_file, redirect_stdout(log_file), redirect_stderr(log_file):
+        failed = execute_load(
+            defs,
+            runs,
+            instance=DagsterInstance.get(),
+            run_config=_quiet_run_config(),
+            progress=lambda message: print(message, file=terminal, flush=True),
+        )
+    with connect(settings.warehouse, read_only=True) as con:
+        outcomes = summarise(con, settings.landing)
+    for outcome in outcomes:
+        print(json.dumps(outcome.as_json()) if args.json else _load_line(outcome))
+    if not args.json:
+        _print_load_totals(outcomes)
+    for failure in failed:
+        print(f"sws load: {failure} (details: {log}, or `sws ui`)", file=sys.stderr)
+    if any(o.refused for o in outcomes):
+        return COULD_NOT_RUN
+    return DATA_FAILED if failed or any(o.quarantined for o in outcomes) else OK
+
+
+def _quiet_run_config() -> dict:
+    """Dagster's console logger at WARNING: the CLI prints its own progress and summary."""
+    return {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _load_line(outcome) -> str:
+    if outcome.refused:
+        return f"{outcome.file}  refused: {outcome.refused}"
+    if outcome.superseded:
+        return f"{outcome.file}  superseded by a later version"
+    if outcome.rows is None:
+        return f"{outcome.file}  not loaded"
+    return (
+        f"{outcome.file}  rows {outcome.rows}  loaded {outcome.loaded}  "
+        f"quarantined {outcome.quarantined}"
+    )
+
+
+def _print_load_totals(outcomes) -> None:
+    read = [o for o in outcomes if o.rows is not None]
+    print(
+        f"{len(outcomes)} files: {len(read)} loaded, "
+        f"{sum(o.superseded for o in outcomes)} superseded, "
+        f"{sum(o.refused is not None for o in outcomes)} refused; "
+        f"{sum(o.rows for o in read)} rows in = {sum(o.loaded for o in read)} loaded + "
+        f"{sum(o.quarantined for o in read)} quarantined"
+    )
+
+
+# -- failures ---------------------------------------------------------------------------
+
+
+def _failures(args) -> int:
+    from pipelines.failures import org_failures
+
+    if args.org not in reference.orgs():
+        raise CommandError(f"unknown org {args.org!r}: one of {', '.join(reference.orgs())}")
+    settings = _settings()
+    try:
+        frame = org_failures(settings.warehouse, org=args.org, period=args.period)
+    except FileNotFoundError as error:
+        raise CommandError(str(error)) from error
+    if args.out:
+        frame.write_csv(args.out)
+        print(f"{frame.height} failures of {args.org} written to {args.out}")
+    else:
+        sys.stdout.write(frame.write_csv())
+    return OK
+
+
+# -- sample, ui -------------------------------------------------------------------------
+
+
+def _sample(args) -> int:
+    from pipelines.sample import generate
+
+    out = args.out or _settings().landing
+    report = generate(
+        out,
+        periods=args.periods,
+        end_period=args.end_period,
+        scale=args.scale,
+        seed=args.seed,
+        bad_rows=args.bad_rows,
+    )
+    print(f"{len(report.files)} sample returns written to {out}")
+    return OK
+
+
+def _ui(args) -> int:
+    _settings()  # the UI's code location reads the same environment
+    os.execvp(
+        str(Path(sys.executable).with_name("dagster")),
+        ["dagster", "dev", "-m", "pipelines.definitions"],
+    )
+    return OK  # not reached
+
+
+def _settings(*, landing: Path | None = None):
+    from pipelines.settings import export_environment, load_settings
+
+    if landing is not None:
+        os.environ["SWS_LANDING"] = str(landing.resolve())
+    settings = load_settings()
+    export_environment(settings)
+    return settings
+
+
+if __name__ == "__main__":
+    sys.exit(main())

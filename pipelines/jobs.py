@@ -1,0 +1,35 @@
+"""Jobs: load one return (a range of its partitions per run) and build the dbt models."""
+
+from __future__ import annotations
+
+from dagster import AssetSelection, define_asset_job
+
+import contracts
+from pipelines.assets.dbt import sws_dbt_models
+from pipelines.assets.ingest import ingest_asset_key
+
+BUILD_MODELS_JOB = "build_models"
+# dagster.yaml lets one run with this tag run at a time: DuckDB has a single writer.
+WRITES_WAREHOUSE = {"sws/writes": "warehouse"}
+
+
+def ingest_job_name(collection: str) -> str:
+    return f"ingest_{collection}"
+
+
+ingest_jobs = [
+    define_asset_job(
+        ingest_job_name(collection),
+        selection=AssetSelection.assets(ingest_asset_key(collection)),
+        description=f"Load {collection} returns from the landing folder.",
+        tags=WRITES_WAREHOUSE,
+    )
+    for collection in contracts.CONTRACTS
+]
+
+build_models_job = define_asset_job(
+    BUILD_MODELS_JOB,
+    selection=AssetSelection.assets(sws_dbt_models),
+    description="dbt build: seeds, staging, intermediate and marts, with their tests.",
+    tags=WRITES_WAREHOUSE,
+)

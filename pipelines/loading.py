@@ -1,0 +1,277 @@
+"""Load returns from the landing folder into the warehouse: one (collection, org, period) at a time.
+
+The latest version of a return replaces any earlier one whole, in one transaction; every file
+version is archived as submitted; a file already loaded unchanged is not loaded again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import shutil
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from contracts.files import RefusedFile, ReturnFile, parse_name
+from contracts.validate import CheckedReturn, check_file
+from pipelines.pseudonyms import pseudonymise
+from pipelines.warehouse import slot_rows
+
+Slot = tuple[str, str, str]  # (collection, org, period)
+
+
+@dataclass
+class LoadOutcome:
+    """One landed file's result: the per-file line of ``sws load``."""
+
+    file: str
+    collection: str | None
+    org: str | None
+    period: str | None
+    version: int | None
+    rows: int | None
+    loaded: int | None
+    quarantined: int | None
+    superseded: bool
+    refused: str | None
+    status: str  # loaded | unchanged | superseded | refused | not loaded
+
+    def as_json(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if k != "status"}
+
+
+def discover(landing: Path) -> tuple[dict[Slot, list[ReturnFile]], list[LoadOutcome]]:
+    """The returns in ``landing`` by slot, and the files refused for their name alone."""
+    slots: dict[Slot, list[ReturnFile]] = defaultdict(list)
+    refused = []
+    for path in sorted(p for p in landing.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        try:
+            file = parse_name(path)
+        except RefusedFile as refusal:
+            refused.append(_outcome_for_name(path, str(refusal)))
+            continue
+        slots[file.slot].append(file)
+    return dict(slots), refused
+
+
+def _outcome_for_name(path: Path, reason: str) -> LoadOutcome:
+    return LoadOutcome(
+        path.name, None, None, None, None, None, None, None, False, reason, "refused"
+    )
+
+
+def load_slot(
+    con: duckdb.DuckDBPyConnection, files: list[ReturnFile], *, archive: Path, key: bytes
+) -> list[LoadOutcome]:
+    """Load the latest version of one slot's files; report every file of the slot."""
+    files = sorted(files, key=lambda f: (f.version, f.path.name))
+    latest = files[-1]
+    for file in files:
+        _archive(file, archive, _sha256(file.path))
+    outcomes = [_superseded(f) for f in files[:-1]]
+    current = _current_version(con, latest.slot)
+    if current is not None and current > latest.version:
+        return [*outcomes, _superseded(latest)]
+    digest = _sha256(latest.path)
+    known = _known(con, latest, digest)
+    if known is not None:
+        return [*outcomes, known]
+    received_at = dt.datetime.now()
+    checked = check_file(latest.path)
+    if checked.refused:
+        _record(con, latest, digest, received_at, checked, is_current=False)
+        return [*outcomes, _outcome(latest, checked, "refused")]
+    rows = slot_rows(
+        latest.collection,
+        pseudonymise(checked.valid, key=key, org=latest.org),
+        org=latest.org,
+        period=latest.period,
+        version=latest.version,
+    )
+    _replace_slot(con, latest, digest, received_at, checked, rows)
+    return [*outcomes, _outcome(latest, checked, "loaded")]
+
+
+def _replace_slot(con, file: ReturnFile, digest, received_at, checked: CheckedReturn, rows) -> None:
+    """Rows, file version and quarantine of a slot change together or not at all."""
+    collection, org, period = file.slot
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from returns.{collection} where org = ? and period = ?", [org, period])
+        con.register("new_rows", rows)
+        con.execute(f"insert into returns.{collection} by name from new_rows")
+        con.unregister("new_rows")
+        con.execute(
+            "update ingest.file_versions set is_current = false "
+            "where collection = ? and org = ? and period = ?",
+            [collection, org, period],
+        )
+        _record(con, file, digest, received_at, checked, is_current=True)
+        con.execute(
+            "delete from ingest.quarantine where collection = ? and org = ? and period = ? "
+            "and version = ?",
+            [collection, org, period, file.version],
+        )
+        failures = checked.failures.select(
+            pl.lit(collection).alias("collection"),
+            pl.lit(org).alias("org"),
+            pl.lit(period).alias("period"),
+            pl.lit(file.version).alias("version"),
+            pl.lit(file.path.name).alias("file_name"),
+            pl.all(),
+        )
+        con.register("new_failures", failures)
+        con.execute("insert into ingest.quarantine by name from new_failures")
+        con.unregister("new_failures")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _record(con, file: ReturnFile, digest, received_at, checked: CheckedReturn, *, is_current):
+    loaded = None if checked.refused else checked.passed
+    quarantined = None if checked.refused else checked.failed
+    con.execute(
+        "insert or replace into ingest.file_versions values "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            *file.slot,
+            file.version,
+            file.path.name,
+            digest,
+            received_at,
+            None if checked.refused else dt.datetime.now(),
+            None if checked.refused else checked.rows,
+            loaded,
+            quarantined,
+            checked.refused,
+            "; ".join(checked.warnings) or None,
+            is_current,
+        ],
+    )
+
+
+def summarise(con, landing: Path) -> list[LoadOutcome]:
+    """What the warehouse holds for every file in ``landing``: the per-file report of a load."""
+    slots, outcomes = discover(landing)
+    for files in slots.values():
+        files = sorted(files, key=lambda f: (f.version, f.path.name))
+        latest = files[-1]
+        outcomes += [_superseded(f) for f in files[:-1]]
+        current = _current_version(con, latest.slot)
+        if current is not None and current > latest.version:
+            outcomes.append(_superseded(latest))
+        else:
+            known = _known(con, latest, _sha256(latest.path), status="loaded")
+            outcomes.append(known or _not_loaded(latest))
+    return sorted(outcomes, key=lambda o: (o.collection or "", o.org or "", o.period or "", o.file))
+
+
+def _not_loaded(file: ReturnFile) -> LoadOutcome:
+    return LoadOutcome(
+        file.path.name, *file.slot, file.version, None, None, None, False, None, "not loaded"
+    )
+
+
+def is_loaded(con, files: list[ReturnFile]) -> bool:
+    """True when a slot's latest file is known already: nothing for a load to do."""
+    latest = max(files, key=lambda f: (f.version, f.path.name))
+    current = _current_version(con, latest.slot)
+    superseded = current is not None and current > latest.version
+    return superseded or _known(con, latest, _sha256(latest.path)) is not None
+
+
+def _current_version(con, slot: Slot) -> int | None:
+    found = con.execute(
+        "select max(version) from ingest.file_versions "
+        "where collection = ? and org = ? and period = ? and is_current",
+        list(slot),
+    ).fetchall()
+    return found[0][0]
+
+
+def _known(con, file: ReturnFile, digest: str, status="unchanged") -> LoadOutcome | None:
+    """The outcome recorded when this very file (same version, same bytes) came before."""
+    found = con.execute(
+        "select rows, loaded, quarantined, refused from ingest.file_versions "
+        "where collection = ? and org = ? and period = ? and version = ? and sha256 = ?",
+        [*file.slot, file.version, digest],
+    ).fetchall()
+    if not found:
+        return None
+    rows, loaded, quarantined, refused = found[0]
+    return LoadOutcome(
+        file.path.name,
+        *file.slot,
+        file.version,
+        rows,
+        loaded,
+        quarantined,
+        False,
+        refused,
+        "unchanged",
+    )
+
+
+def _outcome(file: ReturnFile, checked: CheckedReturn, status: str) -> LoadOutcome:
+    if checked.refused:
+        return LoadOutcome(
+            file.path.name,
+            *file.slot,
+            file.version,
+            None,
+            None,
+            None,
+            False,
+            checked.refused,
+            status,
+        )
+    return LoadOutcome(
+        file.path.name,
+        *file.slot,
+        file.version,
+        checked.rows,
+        checked.passed,
+        checked.failed,
+        False,
+        None,
+        status,
+    )
+
+
+def _superseded(file: ReturnFile) -> LoadOutcome:
+    """An earlier version: kept in the archive, not loaded."""
+    return LoadOutcome(
+        file.path.name, *file.slot, file.version, None, None, None, True, None, "superseded"
+    )
+
+
+def _archive(file: ReturnFile, archive: Path, digest: str) -> Path:
+    """Keep the file version as submitted; its digest in the name, so nothing is overwritten."""
+    target = archive / file.collection / f"{digest[:12]}_{file.path.name}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(file.path, target)
+        target.chmod(0o600)
+    return target
+
+
+def _sha256(path: Path) -> str:
+    stat = path.stat()
+    return _sha256_of(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sha256_of(path: Path, size: int, mtime_ns: int) -> str:
+    """Hash once per file state: planning and loading both ask."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

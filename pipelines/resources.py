@@ -1,0 +1,44 @@
+"""Dagster resources: the warehouse (with its landing folder) and the dbt CLI."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from dagster_dbt import DbtCliResource
+
+from pipelines.project import sws_dbt_project
+from pipelines.pseudonyms import load_key
+from pipelines.settings import Settings, load_settings
+from pipelines.warehouse import connect
+
+
+class WarehouseResource(ConfigurableResource):
+    """Where returns land and where they are loaded (``SWS_HOME``, ``SWS_LANDING``)."""
+
+    home: str
+    landing: str
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(home=Path(self.home), landing=Path(self.landing))
+
+    def connect(self):
+        """A writing connection (DuckDB allows one writing process at a time)."""
+        return connect(self.settings.warehouse)
+
+    def pseudonym_key(self) -> bytes:
+        return load_key(self.settings.home)
+
+
+def default_resources() -> dict:
+    settings = load_settings()
+    return {
+        "warehouse": WarehouseResource(home=str(settings.home), landing=str(settings.landing)),
+        "dbt": DbtCliResource(
+            project_dir=sws_dbt_project,
+            # the venv may not be activated: use the dbt installed beside this Python
+            dbt_executable=str(Path(sys.executable).with_name("dbt")),
+        ),
+    }

@@ -1,0 +1,46 @@
+"""Where the pipeline keeps its state (interface.md, State). Read from the environment."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_DAGSTER_YAML = Path(__file__).resolve().parent.parent / "dagster.yaml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    landing: Path
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def archive(self) -> Path:
+        """Every landed file version, as submitted, kept for good."""
+        return self.home / "archive"
+
+    @property
+    def dagster_home(self) -> Path:
+        return Path(os.environ.get("DAGSTER_HOME") or self.home / "dagster")
+
+
+def load_settings() -> Settings:
+    home = Path(os.environ.get("SWS_HOME") or ".sws").resolve()
+    landing = Path(os.environ.get("SWS_LANDING") or home / "landing").resolve()
+    return Settings(home=home, landing=landing)
+
+
+def export_environment(settings: Settings) -> None:
+    """Make dbt (a subprocess) and Dagster see the same absolute locations as we do."""
+    os.environ["SWS_HOME"] = str(settings.home)
+    os.environ["SWS_LANDING"] = str(settings.landing)
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    instance_config = settings.dagster_home / "dagster.yaml"
+    if not instance_config.exists():
+        shutil.copyfile(REPO_DAGSTER_YAML, instance_config)
