@@ -124,7 +124,7 @@ def _load(args) -> int:
         raise CommandError(f"no landing folder at {settings.landing}")
     from dagster import DagsterInstance
 
-    from pipelines.definitions import defs
+    from pipelines.definitions import build_defs
     from pipelines.loading import summarise
     from pipelines.regional_load import execute_load, plan_load
     from pipelines.warehouse import connect
@@ -136,7 +136,7 @@ def _load(args) -> int:
     # Dagster's and dbt's own output goes to the log; the terminal gets progress and summary.
     with log.open("a") as log_file, redirect_stdout(log_file), redirect_stderr(log_file):
         failed = execute_load(
-            defs,
+            build_defs(settings),
             runs,
             instance=DagsterInstance.get(),
             run_config=_quiet_run_config(),

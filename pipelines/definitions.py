@@ -1,14 +1,21 @@
-"""The Dagster code location of the warehouse (``dagster dev`` loads this module)."""
+"""The Dagster code location of the warehouse (``dagster dev`` loads ``defs``)."""
 
 from dagster import Definitions
 
 from pipelines.assets.dbt import sws_dbt_models
 from pipelines.assets.ingest import ingest_assets
 from pipelines.jobs import build_models_job, ingest_jobs
-from pipelines.resources import default_resources
+from pipelines.resources import build_resources
+from pipelines.settings import Settings, load_settings
 
-defs = Definitions(
-    assets=[*ingest_assets, sws_dbt_models],
-    jobs=[*ingest_jobs, build_models_job],
-    resources=default_resources(),
-)
+
+def build_defs(settings: Settings) -> Definitions:
+    """The definitions, bound to one warehouse (``sws`` builds them for its own settings)."""
+    return Definitions(
+        assets=[*ingest_assets, sws_dbt_models],
+        jobs=[*ingest_jobs, build_models_job],
+        resources=build_resources(settings),
+    )
+
+
+defs = build_defs(load_settings())

@@ -43,7 +43,7 @@ class PlannedRun:
 
 
 def plan_load(landing: Path, warehouse: Path) -> list[PlannedRun]:
-    """One ingest run per contiguous range of changed (org, period) partitions, then dbt."""
+    """An ingest run per block of changed (org, period) partitions of a return, then dbt."""
     slots, _ = discover(landing)
     if warehouse.exists():
         with connect(warehouse, read_only=True) as con:
@@ -52,24 +52,50 @@ def plan_load(landing: Path, warehouse: Path) -> list[PlannedRun]:
         changed = set(slots)
     runs = []
     for collection in sorted({slot[0] for slot in changed}):
-        for keys in _contiguous_ranges(collection, changed):
+        for keys in _rectangles(collection, changed):
             runs.append(PlannedRun(ingest_job_name(collection), collection, keys))
     return [*runs, PlannedRun(BUILD_MODELS_JOB)]
 
 
-def _contiguous_ranges(collection: str, slots: set[Slot]) -> list[tuple[str, ...]]:
-    """Partition keys of the slots, split where the partition order has a gap."""
-    order = org_period_partitions(collection).get_partition_keys()
-    wanted = {str(slot_key(org, period)) for c, org, period in slots if c == collection}
-    ranges: list[list[str]] = []
-    previous = None
-    for index, key in enumerate(order):
-        if key in wanted:
-            if previous is None or previous != index - 1:
-                ranges.append([])
-            ranges[-1].append(key)
-            previous = index
-    return [tuple(r) for r in ranges]
+def _rectangles(collection: str, slots: set[Slot]) -> list[tuple[str, ...]]:
+    """Cover the slots with few (org range x period range) blocks: what a Dagster range runs.
+
+    A multi-partition range is the product of a range of each dimension, so a block is
+    consecutive orgs sharing the same consecutive run of periods.
+    """
+    partitions = org_period_partitions(collection)
+    orgs, periods = (
+        partitions.get_partitions_def_for_dimension(d).get_partition_keys()
+        for d in ("org", "period")
+    )
+    wanted = {(org, period) for c, org, period in slots if c == collection}
+    blocks: list[tuple[list[str], list[str]]] = []
+    for org in orgs:
+        for run in _runs([p for p in periods if (org, p) in wanted], periods):
+            previous = blocks[-1] if blocks else None
+            if (
+                previous
+                and previous[1] == run
+                and orgs.index(previous[0][-1]) == orgs.index(org) - 1
+            ):
+                previous[0].append(org)
+            else:
+                blocks.append(([org], run))
+    return [
+        tuple(str(slot_key(o, p)) for o in block_orgs for p in block_periods)
+        for block_orgs, block_periods in blocks
+    ]
+
+
+def _runs(present: list[str], order: list[str]) -> list[list[str]]:
+    """Split ``present`` (in ``order``) into runs of consecutive keys."""
+    runs: list[list[str]] = []
+    for key in present:
+        if runs and order.index(runs[-1][-1]) == order.index(key) - 1:
+            runs[-1].append(key)
+        else:
+            runs.append([key])
+    return runs
 
 
 def execute_load(

@@ -10,7 +10,7 @@ from dagster_dbt import DbtCliResource
 
 from pipelines.project import sws_dbt_project
 from pipelines.pseudonyms import load_key
-from pipelines.settings import Settings, load_settings
+from pipelines.settings import Settings
 from pipelines.warehouse import connect
 
 
@@ -32,8 +32,7 @@ class WarehouseResource(ConfigurableResource):
         return load_key(self.settings.home)
 
 
-def default_resources() -> dict:
-    settings = load_settings()
+def build_resources(settings: Settings) -> dict:
     return {
         "warehouse": WarehouseResource(home=str(settings.home), landing=str(settings.landing)),
         "dbt": DbtCliResource(

@@ -114,24 +114,35 @@ CP_REVIEW_DAYS = ((91,), 182)  # first review within 3 months, then every 6 mont
 LAC_ENTRIES_PER_QUARTER = 230
 LAC_SHORT_SHARE, LAC_SHORT_DAYS, LAC_LONG_DAYS = 0.3, 120, 2_600  # ~4,000 in care at any time
 LAC_REVIEW_DAYS = ((28, 119), 182)  # within 28 days, 3 months later, then 6-monthly (~2,000/q)
+
+
+@dataclass(frozen=True)
+class _OneOff:
+    """A DSF function whose events come at a steady rate (not a schedule of reviews)."""
+
+    per_quarter: int
+    lag_days: tuple[int, int]  # from start (referral, request) to due
+    pool_per_event: float  # people per event over the periods: fewer means more repeats
+    poc_weights: dict[str, float]
+    female: float
+    ages: tuple[int, int, int] | None = None  # (low, mode, high); None: by programme of care
+
+
 ONE_OFF_EVENTS = {
-    # function: events a quarter, days from start to due, people per event (repeats), POC weights
-    "ASG_INVESTIGATION": (
-        900,
-        (14, 42),
-        0.9,
-        {"POC4": 0.6, "POC5": 0.15, "POC6": 0.12, "POC7": 0.13},
+    "ASG_INVESTIGATION": _OneOff(
+        900, (14, 42), 3.0, {"POC4": 0.6, "POC5": 0.15, "POC6": 0.12, "POC7": 0.13}, 0.55
     ),
-    "MH_ASW_ASSESSMENT": (1_200, (1, 3), 0.6, {"POC5": 1.0}),
-    "CARER_ASSESSMENT": (
+    "MH_ASW_ASSESSMENT": _OneOff(1_200, (1, 3), 1.5, {"POC5": 1.0}, 0.45),
+    "CARER_ASSESSMENT": _OneOff(  # the carer is the person
         2_500,
         (21, 35),
-        0.85,
+        2.0,
         {"POC4": 0.65, "POC5": 0.10, "POC6": 0.12, "POC7": 0.13},
+        0.65,
+        ages=(25, 58, 90),
     ),
 }
-CARER_AGES = (25, 58, 90)
-ON_TIME = {  # share completed on or before the due date (DSF reports: 80-90%)
+ON_TIME = {  # share of events completed on or before the due date (DSF reports: 80-90%)
     CP_ICPC: 0.80,
     CP_REVIEW: 0.92,
     LAC_REVIEW: 0.86,
@@ -144,12 +155,22 @@ OPEN_SHARE = 0.05  # still open at period end
 LATE_REPORTED_DAYS = 28  # completions this long after period end still make the return
 
 # Outcomes Star: ~2,000 readings a quarter regionally, every 1-2 quarters, 1 + Poisson(2.5) readings
-# a journey (at most 8). Version, programme of care, share of journeys, ages, F share.
+# a journey (at most 8).
 STAR_READINGS_PER_QUARTER = 2_000
+
+
+@dataclass(frozen=True)
+class _StarVersion:
+    poc: str
+    share: float  # of journeys
+    ages: tuple[int, int, int]  # (low, mode, high)
+    female: float
+
+
 STAR_VERSIONS = {
-    "family_plus": ("POC3", 0.45, (18, 32, 55), 0.8),
-    "older_people": ("POC4", 0.25, (65, 81, 99), 0.6),
-    "recovery": ("POC5", 0.30, (18, 38, 70), 0.45),
+    "family_plus": _StarVersion("POC3", 0.45, (18, 32, 55), 0.8),  # completed with the parent
+    "older_people": _StarVersion("POC4", 0.25, (65, 81, 99), 0.6),
+    "recovery": _StarVersion("POC5", 0.30, (18, 38, 70), 0.45),
 }
 STAR_JOURNEY = (2.5, 8, {1: 0.6, 2: 0.4})  # extra readings (Poisson mean), most, gap weights
 # ASCOT (adult social care): ~3,000 assessments a quarter; reviews 2-4 quarters apart.
@@ -254,17 +275,21 @@ def generate(
     last = Period.parse(end_period)
     ctx = _Ctx.build(period_range(last.shift(1 - periods), last), scale=scale, seed=seed)
 
+    writer = _Writer(ctx, Path(out_dir), bad_rows=bad_rows, formats=formats)
     staff = _workforce(ctx)
     ctx.workers = _Workers(ctx, staff)
-    frames = {
-        "workforce": _finish(ctx, staff, "workforce", "_day"),
-        "dsf": _dsf(ctx),
-        "star": _star(ctx),
-        "ascot": _ascot(ctx),
-        "raw": _raw(ctx),
-        "indicators": _indicators(ctx),
-    }
-    return _write_all(ctx, Path(out_dir), frames, bad_rows=bad_rows, formats=formats)
+    writer.write("workforce", _finish(ctx, staff, "workforce", "_day"))
+    del staff
+    # One collection at a time (memory), always in this order: HCNs are handed out in it.
+    for collection, build in (
+        ("dsf", _dsf),
+        ("star", _star),
+        ("ascot", _ascot),
+        ("raw", _raw),
+        ("indicators", _indicators),
+    ):
+        writer.write(collection, build(ctx))
+    return writer.report()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -461,30 +486,34 @@ class _Workers:
 
     def __init__(self, ctx: _Ctx, workforce: pl.DataFrame):
         front = workforce.filter(pl.col("_front_line")).sort("_trust", "_q", "_poc", "worker_id")
-        self._ids = front["worker_id"].to_numpy()
+        self._ids = front["worker_id"]
         self._n_poc, self._n_q = len(ctx.pocs), ctx.n_periods
         tq = front["_trust"].to_numpy() * self._n_q + front["_q"].to_numpy()
         self._key_tq = tq
         self._key = tq * self._n_poc + front["_poc"].to_numpy()
         self._prefix = ctx.id_prefix()
 
-    def allocate(self, trust, quarter, poc, person) -> np.ndarray:
-        """A worker id per record, stable for a person while their worker stays in post."""
-        tq = trust * self._n_q + quarter
-        key = tq * self._n_poc + poc
-        lo, hi = np.searchsorted(self._key, key), np.searchsorted(self._key, key, side="right")
-        lo2 = np.searchsorted(self._key_tq, tq)
-        hi2 = np.searchsorted(self._key_tq, tq, side="right")
+    def allocate(self, trust, quarter, poc, person) -> pl.Series:
+        """A worker id per record: a front-line worker of the Trust in that quarter, of the
+        person's programme of care where there is one; stable while that worker stays in post."""
         spread = (person.astype(np.uint64) * np.uint64(2_654_435_761)) % np.uint64(2**32)
         spread = spread.astype(np.int64)
-        pos = np.where(hi > lo, lo + spread % np.maximum(hi - lo, 1), lo2)
-        pos = np.where((hi > lo) | (hi2 <= lo2), pos, lo2 + spread % np.maximum(hi2 - lo2, 1))
-        ids = np.empty(len(key), dtype=object)
-        found = (hi > lo) | (hi2 > lo2)
-        ids[found] = self._ids[pos[found]]
-        for i in np.nonzero(~found)[0]:  # only at tiny scales: a Trust with no staff that quarter
-            ids[i] = f"{self._prefix[int(trust[i])]}000000"
+        tq = trust * self._n_q + quarter
+        pos = self._choose(self._key_tq, tq, spread)
+        same_poc = self._choose(self._key, tq * self._n_poc + poc, spread)
+        pos = np.where(same_poc >= 0, same_poc, pos)
+        ids = self._ids.extend_constant(None, 1).gather(np.where(pos >= 0, pos, len(self._ids)))
+        missing = np.nonzero(pos < 0)[0]
+        if len(missing):  # tiny scales only: no staff in that Trust that quarter
+            ids = ids.scatter(missing, [f"{self._prefix[int(trust[i])]}000000" for i in missing])
         return ids
+
+    @staticmethod
+    def _choose(keys: np.ndarray, wanted: np.ndarray, spread: np.ndarray) -> np.ndarray:
+        """Position of one of the rows whose key is ``wanted`` (picked by ``spread``), or -1."""
+        lo = np.searchsorted(keys, wanted)
+        hi = np.searchsorted(keys, wanted, side="right")
+        return np.where(hi > lo, lo + spread % np.maximum(hi - lo, 1), -1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -559,6 +588,11 @@ def _codes(column: str, codes: Sequence[str]) -> pl.Expr:
     )
 
 
+def _lookup(codes: Sequence[str], index: np.ndarray) -> pl.Series:
+    """``codes[index]`` as a text column (fast: no numpy strings)."""
+    return pl.Series(list(codes), dtype=pl.String).gather(index)
+
+
 def _people_text(ctx: _Ctx) -> list[pl.Expr]:
     """Text columns for the common person fields."""
     return [
@@ -578,7 +612,7 @@ def _finish(ctx: _Ctx, frame: pl.DataFrame, collection: str, day: str) -> pl.Dat
     names = [str(p) for p in ctx.periods]
     quarter = ctx.quarter_of(frame[day].to_numpy())
     return frame.with_columns(
-        _org=_codes("_trust", ctx.trusts), _period=pl.Series(np.array(names)[quarter])
+        _org=_codes("_trust", ctx.trusts), _period=_lookup(names, quarter)
     ).select("_org", "_period", *[pl.col(c).cast(pl.String) for c in columns])
 
 
@@ -671,6 +705,7 @@ def _workforce(ctx: _Ctx) -> pl.DataFrame:
         recorded = rng.random(n) < DIRECT_WORK_RECORDED
         direct_share = np.where(front, rng.uniform(0.18, 0.38, n), rng.uniform(0.02, 0.10, n))
         width = max(6, len(str(4 * n)))
+        # staff numbers: distinct (7,919 is prime to 10**width), not in order of joining
         numbers = (np.arange(n) * 7_919 + int(rng.integers(10**width))) % 10**width
         ids = np.array([f"{prefix[t]}{x:0{width}d}" for x in numbers.tolist()], dtype=object)
         age_floor = np.array([AGE_BANDS[b][0] for b in age_bands])
@@ -695,14 +730,12 @@ def _workforce(ctx: _Ctx) -> pl.DataFrame:
                         "_front_line": front[who],
                         "worker_id": ids[who].astype(str),
                         "snapshot_date": np.full(m, _day(ctx.periods[q].last_day)),
-                        "job_role": np.array(roles)[role[who]],
-                        "band": np.array(bands)[band[who]],
+                        "_role": role[who],
+                        "_band": band[who],
                         "wte": wte[who],
-                        "contract_type": np.array(contracts)[contract[who]],
-                        "aye": np.where(aye_starter[who] & (q - start[who] < 4), "true", "false"),
-                        "age_band": np.array(age_bands)[
-                            np.clip(np.searchsorted(age_floor, age, side="right") - 1, 0, None)
-                        ],
+                        "_contract": contract[who],
+                        "_aye": aye_starter[who] & (q - start[who] < 4),
+                        "_age_band": np.maximum(np.searchsorted(age_floor, age, "right") - 1, 0),
                         "contracted_days": contracted,
                         "sickness_days": sickness,
                         "_hours": hours,
@@ -713,6 +746,11 @@ def _workforce(ctx: _Ctx) -> pl.DataFrame:
                 )
             )
     wf = pl.concat(frames).with_columns(
+        job_role=_codes("_role", roles),
+        band=_codes("_band", bands),
+        contract_type=_codes("_contract", contracts),
+        aye=pl.when("_aye").then(pl.lit("true")).otherwise(pl.lit("false")),
+        age_band=_codes("_age_band", age_bands),
         direct_work_hours=pl.when("_recorded").then("_hours"),
         recruitment_days=pl.when("_new").then("_recruit"),
         snapshot_date=_date("snapshot_date"),
@@ -739,26 +777,17 @@ def _dsf(ctx: _Ctx) -> pl.DataFrame:
     """Statutory events due in each period: CP conferences, LAC reviews and one-off events."""
     rng = ctx.rng("dsf")
     functions = reference.column("dsf_functions", "function_code")
-    persons, events = [], []
-    builders = [
-        (CP_ICPC in functions or CP_REVIEW in functions, _child_protection),
-        (LAC_REVIEW in functions, _looked_after),
-    ]
-    for wanted, build in builders:
-        if wanted and CHILDREN_POC in ctx.pocs:
-            persons_, events_ = build(ctx, rng, functions)
-            persons.append(persons_)
-            events.append(events_)
-    for code in functions:
-        if code in ONE_OFF_EVENTS:
-            persons_, events_ = _one_off(ctx, rng, code)
-            persons.append(persons_)
-            events.append(events_)
-    offset = 0
-    for i, (p, e) in enumerate(zip(persons, events, strict=True)):
-        persons[i] = p.with_columns(pl.col("pid") + offset)
-        events[i] = e.with_columns(pl.col("pid") + offset)
-        offset += len(p)
+    parts = []  # (persons, events) per kind of event; person ids are per part
+    if CHILDREN_POC in ctx.pocs and {CP_ICPC, CP_REVIEW} & set(functions):
+        parts.append(_child_protection(ctx, rng, functions))
+    if CHILDREN_POC in ctx.pocs and LAC_REVIEW in functions:
+        parts.append(_looked_after(ctx, rng))
+    parts += [_one_off(ctx, rng, code) for code in functions if code in ONE_OFF_EVENTS]
+    persons, events, offset = [], [], 0
+    for persons_, events_ in parts:
+        persons.append(persons_.with_columns(pl.col("pid") + offset))
+        events.append(events_.with_columns(pl.col("pid") + offset))
+        offset += len(persons_)
     records = pl.concat(events).with_row_index("_seq")  # _seq: a tie-break for sorting
     records = _locate(records, pl.concat(persons), "due")
     records = records.with_columns(completed=_completed(ctx, rng, records))
@@ -828,9 +857,8 @@ def _child_protection(ctx: _Ctx, rng, functions) -> tuple[pl.DataFrame, pl.DataF
     parts = []
     if CP_ICPC in functions:
         keep = np.nonzero((icpc >= ctx.lo) & (icpc < ctx.hi))[0]
-        lead = rng.integers(
-            10, 26, len(keep)
-        )  # strategy discussion -> conference in 15 working days
+        # strategy discussion to conference: within 15 working days
+        lead = rng.integers(10, 26, len(keep))
         parts.append((keep, icpc[keep], icpc[keep] - lead, CP_ICPC))
     if CP_REVIEW in functions:
         fixed, every = CP_REVIEW_DAYS
@@ -839,7 +867,7 @@ def _child_protection(ctx: _Ctx, rng, functions) -> tuple[pl.DataFrame, pl.DataF
     return _child_persons(ctx, rng, trust, birth), _events(parts)
 
 
-def _looked_after(ctx: _Ctx, rng, functions) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _looked_after(ctx: _Ctx, rng) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Reviews of looked-after children (~2,000/q), in care until they go home or turn 18."""
     trust, entry, birth = _children(ctx, rng, LAC_ENTRIES_PER_QUARTER, 18 * 365, 2.0)
     n = len(trust)
@@ -854,41 +882,41 @@ def _looked_after(ctx: _Ctx, rng, functions) -> tuple[pl.DataFrame, pl.DataFrame
 
 def _one_off(ctx: _Ctx, rng, code: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Events due at a steady rate; people drawn from a pool, so some come back."""
-    per_quarter, (lag_lo, lag_hi), people_per_event, poc_weights = ONE_OFF_EVENTS[code]
-    counts = ctx.per_trust_quarter(rng, per_quarter, ctx.n_periods)
+    kind = ONE_OFF_EVENTS[code]
+    counts = ctx.per_trust_quarter(rng, kind.per_quarter, ctx.n_periods)
     trust = np.repeat(np.arange(len(ctx.trusts)), counts.sum(axis=1))
     quarter = np.concatenate([np.repeat(np.arange(ctx.n_periods), row) for row in counts])
     due = ctx.random_day(rng, quarter)
-    start = due - rng.integers(lag_lo, lag_hi + 1, len(due))
-    pool = np.maximum(np.ceil(counts.sum(axis=1) * people_per_event), 1).astype(np.int64)
+    start = due - rng.integers(kind.lag_days[0], kind.lag_days[1] + 1, len(due))
+    pool = np.maximum(np.ceil(counts.sum(axis=1) * kind.pool_per_event), 1).astype(np.int64)
     pool_start = np.cumsum(pool) - pool
     owner = pool_start[trust] + (rng.random(len(trust)) * pool[trust]).astype(np.int64)
     person_trust = np.repeat(np.arange(len(ctx.trusts)), pool)
-    poc = _pick(rng, ctx.pocs, poc_weights, len(person_trust))
-    if code == "CARER_ASSESSMENT":
-        age = _ages(rng, CARER_AGES, len(poc))
-        female = 0.65
-    else:
-        age = np.empty(len(poc))
-        for p, poc_code in enumerate(ctx.pocs):
-            mask = poc == p
-            age[mask] = _ages(rng, ADULT_AGES.get(poc_code, DEFAULT_ADULT_AGES), mask.sum())
-        female = 0.55
+    poc = _pick(rng, ctx.pocs, kind.poc_weights, len(person_trust))
+    age = np.empty(len(poc))
+    for p, poc_code in enumerate(ctx.pocs):
+        mask = poc == p
+        age[mask] = _ages(
+            rng, kind.ages or ADULT_AGES.get(poc_code, DEFAULT_ADULT_AGES), mask.sum()
+        )
     birth_year = _years(np.array([ctx.lo])) - age.astype(np.int64)
-    persons = _persons(ctx, rng, person_trust, birth_year, poc, female)
+    persons = _persons(ctx, rng, person_trust, birth_year, poc, kind.female)
     return persons, _events([(owner, due, start, code)])
 
 
+EVENT_SCHEMA = {"pid": pl.Int64, "due": pl.Int64, "start": pl.Int64, "function_code": pl.String}
+
+
 def _events(parts) -> pl.DataFrame:
-    return pl.concat(
-        [
-            pl.DataFrame(
-                {"pid": owner.astype(np.int64), "due": due, "start": start, "function_code": code},
-                schema_overrides={"due": pl.Int64, "start": pl.Int64},
-            )
-            for owner, due, start, code in parts
-        ]
-    )
+    """(person, due day, start day, function) rows from (owners, dues, starts, code) parts."""
+    frames = [
+        pl.DataFrame(
+            {"pid": owner, "due": due, "start": start, "function_code": [code] * len(owner)},
+            schema=EVENT_SCHEMA,
+        )
+        for owner, due, start, code in parts
+    ]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=EVENT_SCHEMA)
 
 
 def _completed(ctx: _Ctx, rng, records: pl.DataFrame) -> pl.Series:
@@ -899,7 +927,7 @@ def _completed(ctx: _Ctx, rng, records: pl.DataFrame) -> pl.Series:
     trust_effect = rng.normal(0, 0.03, len(ctx.trusts))[records["_trust"].to_numpy()]
     u = rng.random(n)
     is_open = u < OPEN_SHARE
-    in_time = ~is_open & (u < OPEN_SHARE + (1 - OPEN_SHARE) * np.clip(on_time + trust_effect, 0, 1))
+    in_time = ~is_open & (u < OPEN_SHARE + np.clip(on_time + trust_effect, 0, 1 - OPEN_SHARE))
     early = np.minimum(rng.integers(0, 15, n), due - start)
     late = rng.geometric(0.08, n)
     done = np.where(in_time, due - early, due + late)
@@ -918,20 +946,20 @@ def _star(ctx: _Ctx) -> pl.DataFrame:
     rng = ctx.rng("star")
     areas_by_version = reference.star_areas()
     versions = [
-        v for v in areas_by_version if v in STAR_VERSIONS and STAR_VERSIONS[v][0] in ctx.pocs
+        v for v in areas_by_version if v in STAR_VERSIONS and STAR_VERSIONS[v].poc in ctx.pocs
     ]
     trust, start, visits = _visits(ctx, rng, STAR_READINGS_PER_QUARTER, STAR_JOURNEY)
     n = len(trust)
     version = rng.choice(
-        len(versions), n, p=_weights(versions, {v: STAR_VERSIONS[v][1] for v in versions})
+        len(versions), n, p=_weights(versions, {v: STAR_VERSIONS[v].share for v in versions})
     )
-    poc = np.array([ctx.poc_index(STAR_VERSIONS[v][0]) for v in versions])[version]
+    poc = np.array([ctx.poc_index(STAR_VERSIONS[v].poc) for v in versions])[version]
     age = np.empty(n)
     female = np.empty(n)
     for i, v in enumerate(versions):
         mask = version == i
-        age[mask] = _ages(rng, STAR_VERSIONS[v][2], mask.sum())
-        female[mask] = STAR_VERSIONS[v][3]
+        age[mask] = _ages(rng, STAR_VERSIONS[v].ages, mask.sum())
+        female[mask] = STAR_VERSIONS[v].female
     persons = _persons(ctx, rng, trust, _start_year(ctx, start) - age.astype(np.int64), poc, female)
     n_areas = np.array([len(areas_by_version[v]) for v in versions])
     base = rng.normal(3.8, 1.0, n)  # most start "accepting help"
@@ -966,15 +994,12 @@ def _star(ctx: _Ctx) -> pl.DataFrame:
     score = (
         base[j] + area_effect[j, position] + step[j] * (number - 1) + rng.normal(0, 0.7, len(row))
     )
-    area_table = np.array(
-        [
-            list(areas_by_version[v]) + [""] * (n_areas.max() - len(areas_by_version[v]))
-            for v in versions
-        ]
-    )
+    areas = [area for v in versions for area in areas_by_version[v]]
+    first_area = np.cumsum(n_areas) - n_areas  # of each version, in `areas`
+    area = first_area[readings["_version"].to_numpy()[row]] + position
     rows = readings[row].with_columns(
         *_people_text(ctx),
-        area_code=pl.Series(area_table[readings["_version"].to_numpy()[row], position]),
+        area_code=_lookup(areas, area),
         score=pl.Series(np.clip(np.rint(score), 1, 10).astype(np.int64)),
         star_version=_codes("_version", versions),
         reading_date=_date("day"),
@@ -1012,14 +1037,11 @@ def _ascot(ctx: _Ctx) -> pl.DataFrame:
         if INTERVIEW in instruments
         else np.zeros(m, bool)
     )
+    shape = (m, len(domains))
     current = level[owner, None] + domain_effect[owner] + 0.1 * (number[:, None] - 1)
-    current = np.clip(np.rint(current + rng.normal(0, 0.5, (m, len(domains)))), 0, 3).astype(
-        np.int64
-    )
-    drop = rng.choice(len(EXPECTED_DROP), (m, len(domains)), p=EXPECTED_DROP)
-    drop = np.where(
-        rng.random((m, len(domains))) < 0.05, -1, drop
-    )  # sometimes worse without services
+    current = np.clip(np.rint(current + rng.normal(0, 0.5, shape)), 0, 3).astype(np.int64)
+    drop = rng.choice(len(EXPECTED_DROP), shape, p=EXPECTED_DROP)
+    drop = np.where(rng.random(shape) < 0.05, -1, drop)  # now and then: better without services
     expected = np.clip(current - drop, 0, 3)
     # ~3% of assessments have one domain value (current or expected) left empty
     empty = rng.random(m) < ASCOT_EMPTY_DOMAIN
@@ -1036,9 +1058,7 @@ def _ascot(ctx: _Ctx) -> pl.DataFrame:
         np.nonzero(rng.random(m) < SATISFACTION_EMPTY)[0], None
     )
     records = pl.DataFrame({"pid": owner, "day": ctx.random_day(rng, quarter), "_q": quarter})
-    records = records.with_columns(
-        instrument=pl.Series(np.array(instruments)[instrument]), **values
-    )
+    records = records.with_columns(instrument=_lookup(instruments, instrument), **values)
     records = _locate(records, persons, "day")
     records = records.with_columns(
         worker_id=ctx.workers.allocate(
@@ -1063,7 +1083,7 @@ def _raw(ctx: _Ctx) -> pl.DataFrame:
     """RAW questionnaires (~800 young people a quarter, and their social workers), 12 items."""
     rng = ctx.rng("raw")
     items = reference.seed("raw_items").with_columns(pl.col("item_order").cast(pl.Int32))
-    items = np.array(items.sort("item_order")["item_code"].to_list())
+    items = items.sort("item_order")["item_code"].to_list()
     respondents = reference.codes("respondent")
     trust, start, visits = _visits(ctx, rng, RAW_PER_QUARTER, RAW_JOURNEY)
     n = len(trust)
@@ -1112,7 +1132,7 @@ def _raw(ctx: _Ctx) -> pl.DataFrame:
     score = level[pid] + lift[row] + item_effect[position] + rng.normal(0, 0.6, len(row))
     rows = questionnaires[row].with_columns(
         *_people_text(ctx),
-        item_code=pl.Series(items[position]),
+        item_code=_lookup(items, position),
         score=pl.Series(np.clip(np.rint(score), 0, 4).astype(np.int64)),
         response_date=_date("day"),
     )
@@ -1154,7 +1174,8 @@ def _indicators(ctx: _Ctx) -> pl.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
-# Planted faults: (rule, column, how) per collection; every one gives exactly one failure
+# Planted faults: the (rule, column) pairs per collection. Each planted fault makes its row fail
+# exactly one rule: cross-field rules that a change could also break are avoided.
 # ---------------------------------------------------------------------------------------------
 
 PERSON_FAULTS = [
@@ -1173,7 +1194,6 @@ FAULTS = {
         ("required", "score"),
         ("code", "programme_of_care"),
         ("range", "score"),
-        ("range", "birth_year"),
         ("integer", "score"),
         ("integer", "reading_number"),
         ("date", "reading_date"),
@@ -1187,7 +1207,6 @@ FAULTS = {
         ("range", "control"),
         ("range", "safety"),
         ("range", "satisfaction"),
-        ("range", "birth_year"),
         ("integer", "dignity"),
         ("integer", "birth_year"),
         ("date", "assessment_date"),
@@ -1199,13 +1218,12 @@ FAULTS = {
         ("required", "due_date"),
         ("code", "function_code"),
         ("code", "programme_of_care"),
-        ("range", "birth_year"),
         ("integer", "birth_year"),
         ("date", "start_date"),
         ("date", "due_date"),
         ("date", "completed_date"),
         ("period", "due_date"),
-        ("due_before_start", "start_date"),
+        ("due_before_start", "due_date"),
     ],
     "raw": [
         ("required", "hcn"),
@@ -1235,7 +1253,6 @@ FAULTS = {
         ("integer", "contracted_days"),
         ("integer", "recruitment_days"),
         ("date", "snapshot_date"),
-        ("period", "snapshot_date"),
         ("sickness_over_contracted", "sickness_days"),
     ],
 }
@@ -1250,7 +1267,6 @@ OUT_OF_RANGE = {
     ("workforce", "contracted_days"): ("93",),
     ("workforce", "sickness_days"): ("-1.0",),
 }
-BIRTH_YEAR_OUT_OF_RANGE = ("1899", "1850")
 NOT_INTEGER = ("abc", "x", "3a")
 NOT_A_CODE = {  # tried in order: the first that is not in the column's list
     "sex": ("Q", "Z", "FM"),
@@ -1290,39 +1306,31 @@ def _fault_value(collection: str, rule: str, column: str, row: dict, period: Per
         valid = set(_code_list(column))
         return next(c for c in NOT_A_CODE[column] if c not in valid)
     if rule == "range":
-        choices = (
-            BIRTH_YEAR_OUT_OF_RANGE
-            if column == "birth_year"
-            else OUT_OF_RANGE[(collection, column)]
-        )
+        choices = OUT_OF_RANGE[(collection, column)]
         return choices[int(rng.integers(len(choices)))]
     if rule == "integer":
         if value is None or (column == "contracted_days" and float(row["sickness_days"]) != 0):
             return ...  # an unreadable contracted_days would also void the sickness check
         return NOT_INTEGER[int(rng.integers(len(NOT_INTEGER)))]
-    if value is None:
+    if rule == "sickness_over_contracted":
+        contracted = int(row["contracted_days"])
+        return str(contracted + float(rng.choice([0.5, 1.0, 2.5, 5.0])))
+    if value is None:  # the rules below change a date that is there
         return ...
     date = dt.date.fromisoformat(value)
     if rule == "date":
         month = int(rng.integers(1, 13)) if rng.random() < 0.3 else date.month
         return f"{date.year}-{month:02d}-{calendar.monthrange(date.year, month)[1] + 1:02d}"
     if rule == "period":
-        if collection == "workforce":
-            return period.shift(-1).last_day.isoformat()
         if collection == "dsf":  # later: keeps due_date >= start_date
             return (period.last_day + dt.timedelta(days=int(rng.integers(1, 40)))).isoformat()
         return (period.first_day - dt.timedelta(days=int(rng.integers(1, 40)))).isoformat()
-    if rule == "due_before_start":  # start after due, but not after a completion date
-        due = dt.date.fromisoformat(row["due_date"])
-        room = 10
-        if row["completed_date"] is not None:
-            room = min(room, (dt.date.fromisoformat(row["completed_date"]) - due).days)
+    if rule == "due_before_start":  # due moved before the start, still inside the period
+        start = dt.date.fromisoformat(row["start_date"])
+        room = min(10, (start - period.first_day).days)
         if room < 1:
             return ...
-        return (due + dt.timedelta(days=int(rng.integers(1, room + 1)))).isoformat()
-    if rule == "sickness_over_contracted":
-        contracted = int(row["contracted_days"])
-        return str(contracted + float(rng.choice([0.5, 1.0, 2.5, 5.0])))
+        return (start - dt.timedelta(days=int(rng.integers(1, room + 1)))).isoformat()
     raise ValueError(f"unknown fault rule {rule!r}")
 
 
@@ -1366,43 +1374,55 @@ def _plant(collection: str, frame: pl.DataFrame, name: str, period: Period, rng,
 # ---------------------------------------------------------------------------------------------
 
 
-def _write_all(ctx: _Ctx, out_dir: Path, frames: dict[str, pl.DataFrame], *, bad_rows, formats):
-    files, faults = [], []
-    index = 0
-    for collection in sorted(frames):
-        frame = frames[collection]
+class _Writer:
+    """Writes each collection's files; formats rotate over all files in sorted order."""
+
+    def __init__(self, ctx: _Ctx, out_dir: Path, *, bad_rows: float, formats: tuple[str, ...]):
+        self.ctx, self.out_dir, self.bad_rows = ctx, out_dir, bad_rows
+        layout = [
+            (collection, org, str(period))
+            for collection in sorted(reference.collections())
+            for org in self.orgs(collection)
+            for period in ctx.periods
+        ]
+        self.format = {key: formats[i % len(formats)] for i, key in enumerate(layout)}
+        self.files: list[SampleFile] = []
+        self.faults: list[PlantedFault] = []
+
+    def orgs(self, collection: str) -> list[str]:
+        return sorted(reference.orgs() if collection == "indicators" else self.ctx.trusts)
+
+    def write(self, collection: str, frame: pl.DataFrame) -> None:
         columns = [c for c in frame.columns if not c.startswith("_")]
         parts = frame.partition_by("_org", "_period", as_dict=True, include_key=False)
-        orgs = sorted(reference.orgs() if collection == "indicators" else ctx.trusts)
-        for org in orgs:
-            for period in ctx.periods:
-                fmt = formats[index % len(formats)]
-                index += 1
-                part = parts.get(
-                    (org, str(period)), pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
-                )
-                part = part.select(columns)
+        empty = pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
+        for org in self.orgs(collection):
+            for period in self.ctx.periods:
+                fmt = self.format[(collection, org, str(period))]
                 name = f"{collection}/{collection}_{org}_{period}.{FORMATS[fmt]}"
-                rng = ctx.rng("faults", name)
-                part, planted = _plant(collection, part, name, period, rng, bad_rows)
-                path = out_dir / name
+                part = parts.get((org, str(period)), empty).select(columns)
+                rng = self.ctx.rng("faults", name)
+                part, planted = _plant(collection, part, name, period, rng, self.bad_rows)
+                path = self.out_dir / name
                 path.parent.mkdir(parents=True, exist_ok=True)
-                _write(part, path, fmt, created=ctx.periods[-1].last_day)
-                files.append(SampleFile(name, collection, org, str(period), fmt, len(part)))
-                faults.extend(planted)
-    faults_file = None
-    if faults:
-        faults_file = out_dir / FAULTS_FILE
+                _write(part, path, fmt, created=self.ctx.periods[-1].last_day)
+                self.files.append(SampleFile(name, collection, org, str(period), fmt, len(part)))
+                self.faults.extend(planted)
+
+    def report(self) -> SampleReport:
+        files = tuple(sorted(self.files, key=lambda f: (f.collection, f.org, f.period)))
+        order = {f.path: i for i, f in enumerate(files)}
+        faults = tuple(sorted(self.faults, key=lambda f: (order[f.file], f.row)))
+        faults_file = self.out_dir / FAULTS_FILE
+        if not faults:  # no stale list from an earlier run
+            faults_file.unlink(missing_ok=True)
+            return SampleReport(self.out_dir, files, (), None)
         pl.DataFrame(
-            {
-                "file": [f.file for f in faults],
-                "row": [f.row for f in faults],
-                "column": [f.column for f in faults],
-                "rule": [f.rule for f in faults],
-            },
+            [(f.file, f.row, f.column, f.rule) for f in faults],
             schema={"file": pl.String, "row": pl.Int64, "column": pl.String, "rule": pl.String},
+            orient="row",
         ).write_csv(faults_file)
-    return SampleReport(out_dir, tuple(files), tuple(faults), faults_file)
+        return SampleReport(self.out_dir, files, faults, faults_file)
 
 
 def _write(frame: pl.DataFrame, path: Path, fmt: str, *, created: dt.date) -> None:

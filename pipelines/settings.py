@@ -25,8 +25,12 @@ class Settings:
         return self.home / "archive"
 
     @property
+    def dagster_home_default(self) -> Path:
+        return self.home / "dagster"
+
+    @property
     def dagster_home(self) -> Path:
-        return Path(os.environ.get("DAGSTER_HOME") or self.home / "dagster")
+        return Path(os.environ.get("DAGSTER_HOME") or self.dagster_home_default)
 
 
 def load_settings() -> Settings:

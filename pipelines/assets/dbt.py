@@ -4,13 +4,13 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.project import manifest_is_stale, sws_dbt_project
-from pipelines.resources import default_resources
+from pipelines.resources import build_resources
+from pipelines.settings import load_settings
 
 if manifest_is_stale():
     # The asset graph is read from the manifest, so it must exist before the decorator runs.
-    default_resources()["dbt"].cli(
-        ["parse", "--quiet"], target_path=sws_dbt_project.target_path
-    ).wait()
+    dbt = build_resources(load_settings())["dbt"]
+    dbt.cli(["parse", "--quiet"], target_path=sws_dbt_project.target_path).wait()
 
 
 @dbt_assets(manifest=sws_dbt_project.manifest_path, project=sws_dbt_project)

@@ -1,0 +1,97 @@
+"""The Dagster code location: definitions load, and a partition materialises."""
+
+from __future__ import annotations
+
+import polars as pl
+from dagster import AssetKey, DagsterInstance, PartitionKeyRange, materialize
+
+from contracts.periods import accepted_periods
+from pipelines.assets.ingest import CONTRACT_CHECK, ingest_asset_key, ingest_assets
+from pipelines.definitions import defs
+from pipelines.partitions import org_period_partitions, slot_key
+from pipelines.regional_load import plan_load
+from pipelines.resources import build_resources
+from pipelines.sample import generate
+from pipelines.warehouse import connect
+
+COLLECTIONS = ("star", "ascot", "dsf", "raw", "workforce", "indicators")
+
+
+def test_definitions_load_with_every_ingest_asset_and_the_dbt_models():
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    for collection in COLLECTIONS:
+        assert f"returns/{collection}" in keys
+        assert f"staging/stg_{collection}" in keys
+        assert graph.get(ingest_asset_key(collection)).partitions_def is not None
+    staging = graph.get(AssetKey(["staging", "stg_star"]))
+    assert ingest_asset_key("star") in staging.parent_keys
+    for collection in COLLECTIONS:
+        assert defs.resolve_job_def(f"ingest_{collection}")
+    assert defs.resolve_job_def("build_models")
+
+
+def test_partitions_are_org_by_period():
+    trusts = org_period_partitions("star")
+    indicators = org_period_partitions("indicators")
+    periods = len(accepted_periods())
+    assert len(trusts.get_partition_keys()) == 5 * periods
+    assert len(indicators.get_partition_keys()) == 6 * periods
+    assert str(slot_key("REGION", "2025-26-Q1")) in indicators.get_partition_keys()
+    assert str(slot_key("REGION", "2025-26-Q1")) not in trusts.get_partition_keys()
+
+
+def test_a_partition_materialises_with_its_contract_check(sws_home):
+    generate(sws_home.landing, periods=1, end_period="2025-26-Q1", scale=0.02, seed=5)
+    asset = next(a for a in ingest_assets if a.key == ingest_asset_key("workforce"))
+    result = materialize(
+        [asset],
+        partition_key=str(slot_key("NHSCT", "2025-26-Q1")),
+        resources=build_resources(sws_home),
+        instance=DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    [materialization] = result.asset_materializations_for_node(asset.node_def.name)
+    assert materialization.partition == "NHSCT|2025-26-Q1"
+    assert materialization.metadata["files"].value == 1
+    [check] = result.get_asset_check_evaluations()
+    assert check.check_name == CONTRACT_CHECK
+    assert check.passed
+    with connect(sws_home.warehouse, read_only=True) as con:
+        loaded = pl.from_arrow(
+            con.execute(
+                "select org, period, count(*) n from returns.workforce group by all"
+            ).to_arrow_table()
+        )
+    assert loaded["org"].to_list() == ["NHSCT"]
+    assert loaded["n"][0] == materialization.metadata["loaded"].value > 0
+
+
+def test_a_regional_load_is_one_run_per_return_not_per_file(sws_home):
+    generate(sws_home.landing, periods=4, end_period="2025-26-Q4", scale=0.01, seed=5)
+    runs = plan_load(sws_home.landing, sws_home.warehouse)
+    assert [r.job_name for r in runs] == [
+        *(f"ingest_{c}" for c in sorted(COLLECTIONS)),
+        "build_models",
+    ]
+    star = next(r for r in runs if r.collection == "star")
+    assert len(star.partition_keys) == 5 * 4
+    assert star.tags == {
+        "dagster/asset_partition_range_start": "BHSCT|2025-26-Q1",
+        "dagster/asset_partition_range_end": "WHSCT|2025-26-Q4",
+    }
+
+
+def test_a_missing_return_splits_the_load_into_blocks_that_cover_exactly_what_landed(sws_home):
+    generate(sws_home.landing, periods=3, end_period="2025-26-Q4", scale=0.01, seed=5)
+    (sws_home.landing / "dsf" / "dsf_SEHSCT_2025-26-Q3.csv").unlink()
+    runs = [r for r in plan_load(sws_home.landing, sws_home.warehouse) if r.collection == "dsf"]
+    covered = [key for run in runs for key in run.partition_keys]
+    assert len(covered) == len(set(covered)) == 5 * 3 - 1
+    assert "SEHSCT|2025-26-Q3" not in covered
+    assert len(runs) == 4  # BHSCT-NHSCT, SEHSCT Q2, SEHSCT Q4, SHSCT-WHSCT
+    partitions = org_period_partitions("dsf")
+    for run in runs:  # what Dagster will run for the tags is exactly the block
+        start, end = run.tags.values()
+        in_range = partitions.get_partition_keys_in_range(PartitionKeyRange(start, end))
+        assert [str(k) for k in in_range] == list(run.partition_keys)

@@ -1,0 +1,292 @@
+"""``sws load`` end to end: sample returns -> Dagster ingest runs -> warehouse -> dbt."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import polars as pl
+import pytest
+
+from contracts.files import parse_name
+from contracts.readers import read_return
+from pipelines.regional_load import plan_load
+from pipelines.sample import generate
+from pipelines.warehouse import connect
+from tests.conftest import SwsRun, use_home
+
+COLLECTIONS = ("star", "ascot", "dsf", "raw", "workforce", "indicators")
+
+
+@pytest.fixture(scope="module")
+def regional(tmp_path_factory):
+    """One regional load of small sample returns in every format, with planted bad rows."""
+    home = tmp_path_factory.mktemp("regional") / "sws"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = use_home(monkeypatch, home)
+        report = generate(
+            settings.landing,
+            periods=3,
+            scale=0.03,
+            seed=11,
+            bad_rows=0.01,
+            formats=("csv", "xlsx", "parquet"),
+        )
+        (settings.landing / "planted_faults.csv").rename(home / "planted_faults.csv")
+        from pipelines.cli import main
+
+        status = main(["load", "--json"])
+        yield settings, report, status, monkeypatch
+
+
+def _outcomes(settings) -> list[dict]:
+    from pipelines.loading import summarise
+
+    with connect(settings.warehouse, read_only=True) as con:
+        return [o.as_json() for o in summarise(con, settings.landing)]
+
+
+def _query(settings, sql: str, params=None) -> list[tuple]:
+    with connect(settings.warehouse, read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def test_every_file_is_loaded_and_accounted_for(regional):
+    settings, report, status, _ = regional
+    outcomes = _outcomes(settings)
+    assert status == 1  # planted faults: some rows quarantined
+    assert len(outcomes) == len(report.files)
+    assert {o["collection"] for o in outcomes} == set(COLLECTIONS)
+    formats = {parse_name(settings.landing / f.path).format for f in report.files}
+    assert formats == {"csv", "xlsx", "parquet"}
+    for outcome in outcomes:
+        assert outcome["refused"] is None
+        assert outcome["rows"] == outcome["loaded"] + outcome["quarantined"], outcome
+        [(in_table,)] = _query(
+            settings,
+            f"select count(*) from returns.{outcome['collection']} where org = ? and period = ?",
+            [outcome["org"], outcome["period"]],
+        )
+        assert in_table == outcome["loaded"], outcome
+
+
+def test_rows_in_file_match_rows_reported(regional):
+    settings, report, _, _ = regional
+    by_file = {o["file"]: o for o in _outcomes(settings)}
+    for sample_file in report.files:
+        path = settings.landing / sample_file.path
+        assert by_file[path.name]["rows"] == read_return(parse_name(path)).height
+
+
+def test_planted_faults_are_quarantined_with_their_rule(regional):
+    settings, report, _, _ = regional
+    assert report.faults, "the sample planted no faults"
+    quarantined = set(
+        _query(settings, 'select file_name, "row", "column", rule from ingest.quarantine')
+    )
+    for fault in report.faults:
+        name = fault.file.rsplit("/", 1)[-1]
+        assert (name, fault.row, fault.column, fault.rule) in quarantined, fault
+
+
+def _as(path):
+    """An archived file (``<digest>_<name>``) read as the return its name says."""
+    file = parse_name(path.with_name(path.name.split("_", 1)[1]))
+    return type(file)(path, file.collection, file.org, file.period, file.version)
+
+
+def test_no_identifier_anywhere_in_the_warehouse(regional):
+    settings, _, _, _ = regional
+    hcns, workers = set(), set()
+    for path in sorted(settings.archive.rglob("*.*")):
+        frame = read_return(_as(path))
+        for column, found in (("hcn", hcns), ("worker_id", workers)):
+            if column in frame.columns:
+                found |= set(frame[column].drop_nulls().to_list())
+    assert len(hcns) > 100 and len(workers) > 100
+    hcn_pattern = "|".join(sorted(h for h in hcns if len(h) >= 6))
+    with connect(settings.warehouse, read_only=True) as con:
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where data_type = 'VARCHAR'"
+        ).fetchall()
+        assert len(columns) > 50
+        for schema, table, column in columns:
+            values = set(
+                v
+                for (v,) in con.execute(
+                    f'select distinct "{column}" from "{schema}"."{table}"'
+                ).fetchall()
+                if v is not None
+            )
+            assert not values & hcns, f"hcn in {schema}.{table}.{column}"
+            assert not values & workers, f"worker_id in {schema}.{table}.{column}"
+            texts = pl.Series(sorted(values), dtype=pl.String)
+            assert not texts.str.contains(hcn_pattern).any(), f"hcn in {schema}.{table}.{column}"
+
+
+def test_no_identifier_in_logs_or_dagster_storage(regional):
+    settings, _, _, _ = regional
+    hcns = set()
+    for path in sorted(settings.archive.rglob("*.*")):
+        frame = read_return(_as(path))
+        if "hcn" in frame.columns:
+            hcns |= set(frame["hcn"].drop_nulls().to_list())
+    stored = [p for p in settings.home.rglob("*") if p.is_file() and "archive" not in p.parts]
+    stored = [p for p in stored if p.suffix != ".duckdb" and "landing" not in p.parts]
+    assert any(p.suffix == ".db" for p in stored), "no Dagster storage found"
+    for path in stored:
+        content = path.read_bytes()
+        leaked = [h for h in hcns if h.encode() in content]
+        assert not leaked, f"{len(leaked)} hcn found in {path}"
+
+
+def test_failures_show_only_the_org_asked_for(regional, sws):
+    settings, _, _, _ = regional
+    orgs = {o for (o,) in _query(settings, "select distinct org from ingest.quarantine")}
+    assert len(orgs) >= 2, "the sample should quarantine rows of several Trusts"
+    for org in sorted(orgs):
+        run: SwsRun = sws("failures", "--org", org)
+        assert run.status == 0
+        frame = pl.read_csv(run.out.encode(), infer_schema=False)
+        assert frame.height > 0
+        assert frame["file"].str.contains(f"_{org}_").all()
+        [(expected,)] = _query(
+            settings,
+            "select count(*) from ingest.quarantine q join ingest.file_versions f "
+            "using (collection, org, period, version) where f.is_current and q.org = ?",
+            [org],
+        )
+        assert frame.height == expected
+
+
+def test_failures_to_csv_file_and_unknown_org(regional, sws, tmp_path):
+    out = tmp_path / "bh.csv"
+    run = sws("failures", "--org", "BHSCT", "--period", "2025-26-Q4", "--out", out)
+    assert run.status == 0
+    frame = pl.read_csv(out, infer_schema=False)
+    assert set(frame.columns) >= {"collection", "period", "file", "row", "column", "rule", "value"}
+    assert (frame["period"] == "2025-26-Q4").all()
+    bad = sws("failures", "--org", "NOWHERE")
+    assert bad.status == 2
+    assert "unknown org 'NOWHERE'" in bad.err
+
+
+def _snapshot(settings) -> dict[str, list[tuple]]:
+    with connect(settings.warehouse, read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('returns', 'ingest') order by all"
+        ).fetchall()
+        return {
+            f"{s}.{t}": sorted(con.execute(f"from {s}.{t}").fetchall(), key=repr) for s, t in tables
+        }
+
+
+def test_a_second_identical_load_changes_nothing(regional, sws):
+    settings, _, _, _ = regional
+    before = _snapshot(settings)
+    runs = plan_load(settings.landing, settings.warehouse)
+    assert [r.job_name for r in runs] == ["build_models"]  # no ingest run is needed
+    again = sws("load", "--json")
+    assert again.status == 1
+    assert _snapshot(settings) == before
+    assert again.json_lines() == _outcomes(settings)
+
+
+def test_a_higher_version_supersedes_and_the_earlier_stays_archived(regional, sws):
+    settings, _, _, _ = regional
+    v1 = sorted((settings.landing / "dsf").glob("dsf_SHSCT_*.csv"))[-1]
+    file = parse_name(v1)
+    frame = read_return(file)
+    v2 = v1.with_name(v1.name.replace(".csv", "_v2.csv"))
+    frame.head(5).write_csv(v2)
+    run = sws("load", "--json")
+    lines = {line["file"]: line for line in run.json_lines()}
+    assert lines[v1.name]["superseded"] is True
+    assert lines[v2.name]["superseded"] is False
+    assert lines[v2.name]["version"] == 2
+    assert lines[v2.name]["rows"] == 5
+    assert lines[v2.name]["loaded"] + lines[v2.name]["quarantined"] == 5
+    loaded = _query(
+        settings,
+        "select distinct version from returns.dsf where org = ? and period = ?",
+        [file.org, file.period],
+    )
+    assert loaded == [(2,)]
+    archived = sorted(p.name.split("_", 1)[1] for p in (settings.archive / "dsf").iterdir())
+    assert v1.name in archived and v2.name in archived
+    current = _query(
+        settings,
+        "select version, is_current from ingest.file_versions "
+        "where collection = 'dsf' and org = ? and period = ? order by version",
+        [file.org, file.period],
+    )
+    assert current == [(1, False), (2, True)]
+
+
+def test_a_nil_return_loads_no_rows(regional, sws):
+    settings, _, _, _ = regional
+    template = sorted((settings.landing / "star").glob("star_WHSCT_*.csv"))[0]
+    header = template.read_text(encoding="utf-8-sig").splitlines()[0]
+    nil = settings.landing / "star" / "star_WHSCT_2023-24-Q1.csv"
+    nil.write_text(header + "\n")
+    run = sws("load", "--json")
+    [line] = [line for line in run.json_lines() if line["file"] == nil.name]
+    assert (line["rows"], line["loaded"], line["quarantined"], line["refused"]) == (0, 0, 0, None)
+    recorded = _query(
+        settings,
+        "select rows, is_current from ingest.file_versions where file_name = ?",
+        [nil.name],
+    )
+    assert recorded == [(0, True)]
+
+
+def test_a_refused_file_is_reported_and_exits_2(regional, sws):
+    settings, _, _, _ = regional
+    bad = settings.landing / "ascot" / "ascot_NOWHERE_2025-26-Q1.csv"
+    bad.write_text("assessment_id\n1\n")
+    missing = settings.landing / "raw" / "raw_BHSCT_2023-24-Q2.csv"
+    missing.write_text("response_id,hcn\nX,1\n")
+    try:
+        run = sws("load", "--json")
+        lines = {line["file"]: line for line in run.json_lines()}
+        assert run.status == 2
+        assert lines[bad.name]["refused"] == "unknown org 'NOWHERE'"
+        assert lines[missing.name]["refused"].startswith("missing mandatory column ")
+        failures = sws("failures", "--org", "BHSCT", "--period", "2023-24-Q2")
+        assert "refused" in failures.out and "missing mandatory column" in failures.out
+    finally:
+        bad.unlink()
+        missing.unlink()
+
+
+def test_warehouse_is_readable_by_analysts(regional):
+    settings, _, _, _ = regional
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        staged = {
+            c: con.execute(f"select count(*) from staging.stg_{c}").fetchall()[0][0]
+            for c in COLLECTIONS
+        }
+        loaded = {
+            c: con.execute(f"select count(*) from returns.{c}").fetchall()[0][0]
+            for c in COLLECTIONS
+        }
+    finally:
+        con.close()
+    assert staged == loaded
+    assert all(v > 0 for v in loaded.values())
+
+
+def test_archive_is_owner_only(regional):
+    settings, _, _, _ = regional
+    modes = {p.stat().st_mode & 0o777 for p in settings.archive.rglob("*") if p.is_file()}
+    assert modes == {0o600}
+
+
+def test_load_without_landing_folder_exits_2(sws_home, sws):
+    shutil.rmtree(sws_home.landing)
+    run = sws("load")
+    assert run.status == 2
+    assert run.err.startswith("sws load: no landing folder at ")
