@@ -153,27 +153,27 @@ def _sickness_over_contracted(data: PolarsData, *, contracted: str) -> pl.LazyFr
     return _passes(data, as_decimal(data.key) > as_integer(contracted))
 
 
-def _is_proportion(indicator: str) -> pl.Expr:
+def _is_kind(indicator: str, kind: str) -> pl.Expr:
+    """The indicator is of this kind (an unknown code is of neither: the code rule says so)."""
     kinds = reference.seed("indicators")
-    proportions = kinds.filter(pl.col("indicator_kind") == "proportion")["indicator_code"]
-    return pl.col(indicator).is_in(proportions.to_list())
+    codes = kinds.filter(pl.col("indicator_kind") == kind)["indicator_code"]
+    return pl.col(indicator).is_in(codes.to_list())
 
 
 @rule("denominator_required", "indicator")
 def _denominator_required(data: PolarsData, *, indicator: str) -> pl.LazyFrame:
-    return _passes(data, _is_proportion(indicator) & ~_present(data))
+    return _passes(data, _is_kind(indicator, "proportion") & ~_present(data))
 
 
 @rule("denominator_for_count", "indicator")
 def _denominator_for_count(data: PolarsData, *, indicator: str) -> pl.LazyFrame:
-    counts = ~_is_proportion(indicator) & pl.col(indicator).is_not_null()
-    return _passes(data, counts & _present(data))
+    return _passes(data, _is_kind(indicator, "count") & _present(data))
 
 
 @rule("denominator_below_numerator", "indicator", "numerator")
 def _denominator_below_numerator(data: PolarsData, *, indicator: str, numerator: str):
     below = as_decimal(data.key) < as_decimal(numerator)
-    return _passes(data, _is_proportion(indicator) & below)
+    return _passes(data, _is_kind(indicator, "proportion") & below)
 
 
 # -- across rows ------------------------------------------------------------------------

@@ -20,6 +20,11 @@ class RefusedFile(Exception):
     """The whole file is refused; the message says why."""
 
 
+def refusal(path: Path, error: RefusedFile) -> str:
+    """The one line a user sees for a refused file: its name, then why."""
+    return f"{path.name}: {error}"
+
+
 @dataclass(frozen=True)
 class ReturnFile:
     path: Path

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 WEIGHTS = range(10, 1, -1)
+PLACES = tuple(10**power for power in range(8, -1, -1))  # of each of the nine digits, in order
 
 
 def check_digit(first_nine: str) -> int | None:
@@ -12,6 +15,19 @@ def check_digit(first_nine: str) -> int | None:
     if check == 11:
         return 0
     return None if check == 10 else check
+
+
+def check_digits(first_nine: np.ndarray) -> np.ndarray:
+    """``check_digit`` of many nine-digit numbers (0 - 999 999 999) at once; -1 where none is
+    valid. Leading zeros count as digits, as in the text form."""
+    numbers = np.asarray(first_nine, dtype=np.int64)
+    if ((numbers < 0) | (numbers >= 10**9)).any():
+        raise ValueError("check_digits needs numbers of at most nine digits")
+    total = np.zeros(numbers.shape, dtype=np.int64)
+    for weight, place in zip(WEIGHTS, PLACES, strict=True):
+        total += numbers // place % 10 * weight
+    check = 11 - total % 11
+    return np.where(check == 11, 0, np.where(check == 10, -1, check))
 
 
 def is_valid(hcn: str) -> bool:

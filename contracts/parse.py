@@ -33,9 +33,11 @@ def as_date(column: str | pl.Expr) -> pl.Expr:
     """ISO dates (``2025-04-01``, a trailing midnight time allowed) or UK ``01/04/2025``."""
     expr = pl.col(column) if isinstance(column, str) else column
     iso = expr.str.replace(r"[T ]00:00(:00(\.0+)?)?$", "")
+    iso_date = pl.when(iso.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}$")).then(iso)
+    uk_date = pl.when(expr.str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$")).then(expr)
     return pl.coalesce(
-        iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False, exact=True),
-        expr.str.strptime(pl.Date, "%d/%m/%Y", strict=False, exact=True),
+        iso_date.str.strptime(pl.Date, "%Y-%m-%d", strict=False, exact=True),
+        uk_date.str.strptime(pl.Date, "%d/%m/%Y", strict=False, exact=True),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from contracts.files import RefusedFile, ReturnFile
 
@@ -12,12 +13,24 @@ def read_return(file: ReturnFile) -> pl.DataFrame:
     if file.path.stat().st_size == 0:
         raise RefusedFile("empty file: not even a header row")
     try:
+        header = _HEADERS[file.format](file)
         frame = _READERS[file.format](file)
-    except RefusedFile:
-        raise
     except Exception as error:  # a reader's own error says best what is wrong
         raise RefusedFile(f"unreadable {file.format.upper()} file: {_first_line(error)}") from error
+    _refuse_repeated(header)
     return _normalise(frame)
+
+
+def _refuse_repeated(header: list[str | None]) -> None:
+    """Readers rename a repeated column (``x_duplicated_0``, ``x_1``): look at the names given."""
+    names = [_column_name(str(name)) for name in header if name is not None]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise RefusedFile(f"duplicate column {', '.join(repeated)} (names ignore case)")
+
+
+def _column_name(name: str) -> str:
+    return name.strip().lstrip("\ufeff").strip().lower()
 
 
 def _read_csv(file: ReturnFile) -> pl.DataFrame:
@@ -34,7 +47,24 @@ def _read_parquet(file: ReturnFile) -> pl.DataFrame:
     return _as_text(pl.read_parquet(file.path))
 
 
+def _csv_header(file: ReturnFile) -> list[str | None]:
+    first = pl.read_csv(file.path, has_header=False, n_rows=1, infer_schema=False)
+    return list(first.row(0)) if first.height else []
+
+
+def _xlsx_header(file: ReturnFile) -> list[str | None]:
+    first = pl.read_excel(
+        file.path, sheet_id=1, engine="calamine", has_header=False, read_options={"n_rows": 1}
+    )
+    return [None if v is None else str(v) for v in first.row(0)] if first.height else []
+
+
+def _parquet_header(file: ReturnFile) -> list[str | None]:
+    return list(pq.read_schema(file.path).names)
+
+
 _READERS = {"csv": _read_csv, "xlsx": _read_xlsx, "parquet": _read_parquet}
+_HEADERS = {"csv": _csv_header, "xlsx": _xlsx_header, "parquet": _parquet_header}
 
 
 def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
@@ -49,14 +79,21 @@ def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _normalise(frame: pl.DataFrame) -> pl.DataFrame:
-    names = [name.strip().lstrip("\ufeff").strip().lower() for name in frame.columns]
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if duplicated:
-        raise RefusedFile(f"duplicate column {', '.join(duplicated)} (names ignore case)")
+    names = [_column_name(name) for name in frame.columns]
     text = pl.col(pl.String).str.strip_chars()
-    return frame.rename(dict(zip(frame.columns, names, strict=True))).with_columns(
+    frame = frame.rename(dict(zip(frame.columns, names, strict=True))).with_columns(
         pl.when(text == "").then(None).otherwise(text).name.keep()
     )
+    return _without_trailing_blank_rows(frame)
+
+
+def _without_trailing_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """Blank lines at the end of a file are not records (blank rows inside it still are)."""
+    if frame.width == 0:
+        return frame
+    filled = frame.select(pl.any_horizontal(pl.all().is_not_null()).alias("filled"))["filled"]
+    last = filled.arg_true().max()
+    return frame.head(0 if last is None else last + 1)
 
 
 def _first_line(error: Exception) -> str:

@@ -15,7 +15,7 @@ import polars as pl
 
 from contracts import CONTRACTS
 from contracts.checks import PERIOD_FIRST, PERIOD_LAST
-from contracts.files import RefusedFile, ReturnFile, parse_name
+from contracts.files import RefusedFile, ReturnFile, parse_name, refusal
 from contracts.parse import PARSERS
 from contracts.periods import Period
 from contracts.readers import read_return
@@ -56,8 +56,8 @@ def check_file(path: Path) -> CheckedReturn:
         model = CONTRACTS[result.file.collection]
         result.warnings = _check_columns(frame, model)
         frame = frame.select(_columns(model))
-    except RefusedFile as refusal:
-        result.refused = str(refusal)
+    except RefusedFile as error:
+        result.refused = refusal(path, error)
         return result
     result.rows = frame.height
     result.failures = check_rows(model, frame, Period.parse(result.file.period))
@@ -147,7 +147,7 @@ def _mask_identifiers(failures: pl.DataFrame) -> pl.DataFrame:
     return failures.with_columns(
         pl.when(pl.col("column").is_in(IDENTIFIERS) & (value.str.len_chars() > 3))
         .then(masked)
-        .when(pl.col("column").is_in(IDENTIFIERS))
+        .when(pl.col("column").is_in(IDENTIFIERS) & value.is_not_null())
         .then(pl.lit("***"))
         .otherwise(value)
         .alias("value")

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from contracts.files import RefusedFile, ReturnFile, parse_name
+from contracts.files import RefusedFile, ReturnFile, parse_name, refusal
 from contracts.validate import CheckedReturn, check_file
 from pipelines.pseudonyms import pseudonymise
 from pipelines.warehouse import slot_rows
@@ -46,14 +46,20 @@ class LoadOutcome:
 
 
 def discover(landing: Path) -> tuple[dict[Slot, list[ReturnFile]], list[LoadOutcome]]:
-    """The returns in ``landing`` by slot, and the files refused for their name alone."""
+    """The returns in ``landing`` by slot, and the files refused for their name alone.
+
+    Returns sit one folder down, ``<landing>/<collection>/<file>`` (returns.md, Files); files
+    at the top of the landing folder are not returns (e.g. notes, ``planted_faults.csv``).
+    """
     slots: dict[Slot, list[ReturnFile]] = defaultdict(list)
     refused = []
-    for path in sorted(p for p in landing.rglob("*") if p.is_file() and not p.name.startswith(".")):
+    for path in sorted(
+        p for p in landing.glob("*/*") if p.is_file() and not p.name.startswith(".")
+    ):
         try:
             file = parse_name(path)
-        except RefusedFile as refusal:
-            refused.append(_outcome_for_name(path, str(refusal)))
+        except RefusedFile as error:
+            refused.append(_outcome_for_name(path, refusal(path, error)))
             continue
         slots[file.slot].append(file)
     return dict(slots), refused

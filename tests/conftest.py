@@ -49,3 +49,27 @@ def sws(capsys):
         return SwsRun(status, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def regional(tmp_path_factory):
+    """One regional load of small sample returns in every format, with planted bad rows.
+
+    Shared by the load and mart tests (a load with dbt costs tens of seconds); tests that add
+    files to its landing folder load them and leave the warehouse consistent.
+    """
+    from pipelines.sample import generate
+
+    home = tmp_path_factory.mktemp("regional") / "sws"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = use_home(monkeypatch, home)
+        report = generate(
+            settings.landing,
+            periods=3,
+            scale=0.03,
+            seed=11,
+            bad_rows=0.01,
+            formats=("csv", "xlsx", "parquet"),
+        )
+        status = main(["load", "--json"])
+        yield settings, report, status, monkeypatch

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import polars as pl
+import xlsxwriter
 
 ORG = "BHSCT"
 PERIOD = "2025-26-Q1"  # 1 April to 30 June 2025
@@ -438,6 +439,22 @@ def write_csv(
     lines += [",".join(_quote(row.get(c, "")) for c in columns) for row in rows]
     text = "\n".join(lines) + "\n"
     path.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
+    return path
+
+
+def write_xlsx_sheets(path: Path, sheets: dict[str, list[Sequence[str]]]) -> Path:
+    """A workbook of text cells, sheet by sheet in order; each sheet a list of rows.
+
+    Unlike ``DataFrame.write_excel``, the header row may repeat a name.
+    """
+    book = xlsxwriter.Workbook(path)
+    for title, rows in sheets.items():
+        sheet = book.add_worksheet(title)
+        for r, values in enumerate(rows):
+            for c, value in enumerate(values):
+                if value:
+                    sheet.write_string(r, c, value)
+    book.close()
     return path
 
 

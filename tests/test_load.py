@@ -6,37 +6,14 @@ import shutil
 
 import duckdb
 import polars as pl
-import pytest
 
 from contracts.files import parse_name
 from contracts.readers import read_return
 from pipelines.regional_load import plan_load
-from pipelines.sample import generate
 from pipelines.warehouse import connect
-from tests.conftest import SwsRun, use_home
+from tests.conftest import SwsRun
 
 COLLECTIONS = ("star", "ascot", "dsf", "raw", "workforce", "indicators")
-
-
-@pytest.fixture(scope="module")
-def regional(tmp_path_factory):
-    """One regional load of small sample returns in every format, with planted bad rows."""
-    home = tmp_path_factory.mktemp("regional") / "sws"
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = use_home(monkeypatch, home)
-        report = generate(
-            settings.landing,
-            periods=3,
-            scale=0.03,
-            seed=11,
-            bad_rows=0.01,
-            formats=("csv", "xlsx", "parquet"),
-        )
-        (settings.landing / "planted_faults.csv").rename(home / "planted_faults.csv")
-        from pipelines.cli import main
-
-        status = main(["load", "--json"])
-        yield settings, report, status, monkeypatch
 
 
 def _outcomes(settings) -> list[dict]:
@@ -252,8 +229,10 @@ def test_a_refused_file_is_reported_and_exits_2(regional, sws):
         run = sws("load", "--json")
         lines = {line["file"]: line for line in run.json_lines()}
         assert run.status == 2
-        assert lines[bad.name]["refused"] == "unknown org 'NOWHERE'"
-        assert lines[missing.name]["refused"].startswith("missing mandatory column ")
+        assert lines[bad.name]["refused"] == f"{bad.name}: unknown org 'NOWHERE'"
+        assert lines[missing.name]["refused"].startswith(
+            f"{missing.name}: missing mandatory column "
+        )
         failures = sws("failures", "--org", "BHSCT", "--period", "2023-24-Q2")
         assert "refused" in failures.out and "missing mandatory column" in failures.out
     finally:

@@ -1,4 +1,4 @@
-"""The deterministic sample-returns generator (pipelines/sample.py)."""
+"""The deterministic sample-returns generator (pipelines/sample/)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from contracts import reference
 from contracts.hcn import is_valid
 from contracts.periods import Period
 from pipelines.sample import generate
+from pipelines.sample.hcn_pool import HcnPool
 
 SMALL = {"scale": 0.05, "periods": 3, "end_period": "2025-26-Q2"}
 PERIODS = ["2024-25-Q4", "2025-26-Q1", "2025-26-Q2"]
@@ -116,6 +117,16 @@ def test_every_hcn_is_valid_and_people_are_consistent(clean):
     assert per_person["birth_year"].max() == 1
     assert per_person["sex"].max() == 1
     assert per_person.filter(pl.col("org") > 1).height >= 1  # some people moved Trust
+
+
+def test_hcn_pool_hands_out_the_same_numbers_whatever_the_batches():
+    whole = HcnPool(7).take(3_000).to_list()
+    pool = HcnPool(7)
+    pieces = [pool.take(n).to_list() for n in (0, 1, 999, 2_000)]
+    assert [h for piece in pieces for h in piece] == whole
+    assert len(set(whole)) == len(whole)
+    assert all(is_valid(h) for h in whole)
+    assert HcnPool(8).take(10).to_list() != whole[:10]
 
 
 def test_people_and_staff_persist_across_periods(clean):

@@ -1,0 +1,56 @@
+-- One row per RAW questionnaire: complete when it answers all twelve items; RAW score = sum
+-- of the items x 100 / 48 (measures.md). `score_total` keeps the exact integer.
+with
+
+raw as (
+
+    select * from {{ ref('stg_raw') }}
+
+),
+
+raw_items as (
+
+    select * from {{ ref('raw_items') }}
+
+),
+
+item_count as (
+
+    select count(*) as items from raw_items
+
+),
+
+questionnaires as (
+
+    select
+        org,
+        period,
+        response_id,
+        person_key,
+        respondent,
+        response_date,
+        count(distinct item_code) as items_answered,
+        sum(score) as score_total
+    from raw
+    group by org, period, response_id, person_key, respondent, response_date
+
+),
+
+final as (
+
+    select
+        questionnaires.org,
+        questionnaires.period,
+        questionnaires.response_id,
+        questionnaires.person_key,
+        questionnaires.respondent,
+        questionnaires.response_date,
+        questionnaires.score_total,
+        questionnaires.score_total * 100.0 / 48 as raw_score,
+        questionnaires.items_answered = item_count.items as is_complete
+    from questionnaires
+    cross join item_count
+
+)
+
+select * from final
