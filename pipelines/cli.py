@@ -23,10 +23,12 @@ class CommandError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from pipelines.warehouse import WarehouseBusy
+
     args = _parser().parse_args(argv)
     try:
         return args.command(args)
-    except CommandError as error:
+    except (CommandError, WarehouseBusy) as error:
         print(f"sws {args.name}: {error}", file=sys.stderr)
         return COULD_NOT_RUN
 

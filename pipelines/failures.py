@@ -35,6 +35,4 @@ order by collection, period, "row" nulls first, "column"
 
 def org_failures(warehouse: Path, *, org: str, period: str | None = None) -> pl.DataFrame:
     with connect(warehouse, read_only=True) as con:
-        return pl.from_arrow(
-            con.execute(FAILURES_SQL, {"org": org, "period": period}).to_arrow_table()
-        )
+        return con.sql(FAILURES_SQL, params={"org": org, "period": period}).pl()

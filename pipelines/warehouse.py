@@ -52,13 +52,22 @@ create table if not exists ingest.quarantine (
 """
 
 
+class WarehouseBusy(Exception):
+    """Another process holds DuckDB's single write lock."""
+
+
 @contextmanager
 def connect(path: Path, *, read_only: bool = False):
     """A connection; a writing one has the ingest schema in place."""
     if read_only and not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run `sws load` first")
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        if "lock" not in str(error):
+            raise
+        raise WarehouseBusy(f"the warehouse {path} is being written by another process") from error
     try:
         if not read_only:
             ensure_schema(con)

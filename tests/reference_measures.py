@@ -599,8 +599,13 @@ def measure_values(loaded: dict[str, set], tables: dict[str, list[dict]]) -> lis
 
     trust_rows = {c: [r for r in rows if r["org"] != REGION] for c, rows in tables.items()}
 
-    simple = {"ascot": ascot_measures, "raw": raw_measures, "dsf": dsf_measures}
-    simple["workforce"] = workforce_measures
+    # Measures that look at one period of one collection.
+    simple = {
+        "ascot": ascot_measures,
+        "raw": raw_measures,
+        "dsf": dsf_measures,
+        "workforce": workforce_measures,
+    }
     for collection, fn in simple.items():
         by_org = _by_org(trust_rows[collection])
         for period in sorted({p for _, p in loaded[collection]}):

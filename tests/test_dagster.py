@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import polars as pl
 from dagster import AssetKey, DagsterInstance, PartitionKeyRange, materialize
 
 from contracts.periods import accepted_periods
@@ -58,11 +57,7 @@ def test_a_partition_materialises_with_its_contract_check(sws_home):
     assert check.check_name == CONTRACT_CHECK
     assert check.passed
     with connect(sws_home.warehouse, read_only=True) as con:
-        loaded = pl.from_arrow(
-            con.execute(
-                "select org, period, count(*) n from returns.workforce group by all"
-            ).to_arrow_table()
-        )
+        loaded = con.sql("select org, period, count(*) n from returns.workforce group by all").pl()
     assert loaded["org"].to_list() == ["NHSCT"]
     assert loaded["n"][0] == materialization.metadata["loaded"].value > 0
 

@@ -269,3 +269,35 @@ def test_load_without_landing_folder_exits_2(sws_home, sws):
     run = sws("load")
     assert run.status == 2
     assert run.err.startswith("sws load: no landing folder at ")
+
+
+def test_a_busy_warehouse_is_one_clear_line(sws_home, sws):
+    import subprocess
+    import sys
+
+    from pipelines.warehouse import connect as open_warehouse
+
+    with open_warehouse(sws_home.warehouse):
+        pass  # create it
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+            "print('held', flush=True); "
+            "time.sleep(60)",
+            str(sws_home.warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        run = sws("failures", "--org", "BHSCT")
+        assert run.status == 2
+        assert run.err.strip() == (
+            f"sws failures: the warehouse {sws_home.warehouse} is being written by another process"
+        )
+    finally:
+        holder.kill()
+        holder.wait()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import polars as pl
 import pytest
 
 from contracts import reference
@@ -32,7 +31,7 @@ def _marts(settings) -> dict[tuple, dict]:
     with connect(settings.warehouse, read_only=True) as con:
         rows = []
         for outcome in range(1, 5):
-            frame = pl.from_arrow(con.execute(f"from marts.outcome{outcome}").to_arrow_table())
+            frame = con.sql(f"from marts.outcome{outcome}").pl()
             assert frame.columns == MART_COLUMNS
             rows += frame.to_dicts()
         expected = compute(con)

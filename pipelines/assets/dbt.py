@@ -15,4 +15,11 @@ if manifest_is_stale():
 
 @dbt_assets(manifest=sws_dbt_project.manifest_path, project=sws_dbt_project)
 def sws_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    invocation = dbt.cli(["build"], context=context)
+    try:
+        yield from invocation.stream()
+    finally:
+        # dbt holds the warehouse's write lock: never leave it running behind a failed step
+        if invocation.process.poll() is None:
+            invocation.process.terminate()
+            invocation.process.wait()

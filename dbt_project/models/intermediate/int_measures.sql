@@ -33,7 +33,7 @@ described as (
         measure_rows.period,
         cast(measure_rows.numerator as decimal(38, 10)) as numerator,
         cast(measure_rows.denominator as decimal(38, 10)) as denominator,
-        cast(measure_rows.value as decimal(38, 10)) as value
+        cast(measure_rows.value as decimal(38, 10)) as value  -- noqa: RF04
     from measure_rows
     inner join catalog on measure_rows.measure_code = catalog.measure_code
 
@@ -70,7 +70,7 @@ baselines as (
 
 ),
 
-final as (
+compared as (
 
     select
         described.outcome,
@@ -88,13 +88,32 @@ final as (
         case
             when described.period >= baselines.baseline_period
                 then described.value - baselines.baseline_value
-        end as change_from_baseline,
-        false as suppressed
+        end as change_from_baseline
     from described
     inner join baselines
         on
             described.measure_code = baselines.measure_code
             and described.org = baselines.org
+
+),
+
+final as (
+
+    select
+        outcome,
+        measure_code,
+        oba_type,
+        org,
+        period,
+        numerator,
+        denominator,
+        value,
+        baseline_period,
+        baseline_value,
+        change_from_baseline,
+        -- disclosure control belongs to the extracts: the marts keep true values
+        false as suppressed
+    from compared
 
 )
 

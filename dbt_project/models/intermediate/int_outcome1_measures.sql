@@ -80,6 +80,12 @@ star_people as (
 
 ),
 
+lcm_areas as (
+
+    select {{ area_lcm() }} as area_lcm
+
+),
+
 -- pairs whose first reading is loaded and whose latest reading in the period is not it
 star_progress as (
 
@@ -87,7 +93,8 @@ star_progress as (
         loaded.org,
         loaded.period,
         count(journeys.person_key) as pairs,
-        count_if(journeys.latest_score_total > journeys.first_score_total) as improved,
+        -- count_if over no rows (a left join that matched nothing) is null, not 0
+        coalesce(count_if(journeys.latest_score_total > journeys.first_score_total), 0) as improved,
         -- the same version's area count on both sides: sum of (latest - first) mean score,
         -- exact as a fraction of 1 / lcm(area counts)
         coalesce(
@@ -106,9 +113,7 @@ star_progress as (
             0
         ) as distance_sum
     from loaded
-    cross join (
-        select {{ area_lcm() }} as area_lcm
-    ) as lcm_areas
+    cross join lcm_areas
     left join journeys
         on
             loaded.org = journeys.scope
@@ -129,7 +134,8 @@ young_people as (
         coalesce(sum(questionnaires.score_total), 0) as score_total_sum,
         coalesce(sum(questionnaires.raw_score), 0) as raw_score_sum,
         -- RAW score >= 75 is 12 items summing to 36 or more (x 100 / 48)
-        count_if(questionnaires.score_total * 100 >= 75 * 48) as good
+        -- count_if over no rows (a left join that matched nothing) is null, not 0
+        coalesce(count_if(questionnaires.score_total * 100 >= 75 * 48), 0) as good
     from loaded
     left join questionnaires
         on
@@ -150,61 +156,61 @@ final as (
         period,
         people as numerator,
         null as denominator,
-        people as value
+        people as value  -- noqa: RF04
     from ascot_measures
     union all
     select
-        'O1_ASCOT_SCRQOL_MEAN',
+        'O1_ASCOT_SCRQOL_MEAN' as measure_code,
         org,
         period,
-        scrqol_sum,
-        people,
-        {{ mean('scrqol_sum', 'people') }}
+        scrqol_sum as numerator,
+        people as denominator,
+        {{ mean('scrqol_sum', 'people') }} as value  -- noqa: RF04
     from ascot_measures
     union all
     select
-        'O1_STAR_PEOPLE',
+        'O1_STAR_PEOPLE' as measure_code,
         org,
         period,
-        people,
-        null,
-        people
+        people as numerator,
+        null as denominator,
+        people as value  -- noqa: RF04
     from star_people
     union all
     select
-        'O1_STAR_IMPROVED_PCT',
+        'O1_STAR_IMPROVED_PCT' as measure_code,
         org,
         period,
-        improved,
-        pairs,
-        {{ percent('improved', 'pairs') }}
+        improved as numerator,
+        pairs as denominator,
+        {{ percent('improved', 'pairs') }} as value  -- noqa: RF04
     from star_progress
     union all
     select
-        'O1_STAR_DISTANCE_MEAN',
+        'O1_STAR_DISTANCE_MEAN' as measure_code,
         org,
         period,
-        distance_sum,
-        pairs,
-        {{ mean('distance_sum_scaled', 'pairs * area_lcm') }}
+        distance_sum as numerator,
+        pairs as denominator,
+        {{ mean('distance_sum_scaled', 'pairs * area_lcm') }} as value  -- noqa: RF04
     from star_progress
     union all
     select
-        'O1_RAW_YP_MEAN',
+        'O1_RAW_YP_MEAN' as measure_code,
         org,
         period,
-        raw_score_sum,
-        questionnaires,
-        {{ mean('score_total_sum * 100', 'questionnaires * 48') }}
+        raw_score_sum as numerator,
+        questionnaires as denominator,
+        {{ mean('score_total_sum * 100', 'questionnaires * 48') }} as value  -- noqa: RF04
     from young_people
     union all
     select
-        'O1_RAW_GOOD_PCT',
+        'O1_RAW_GOOD_PCT' as measure_code,
         org,
         period,
-        good,
-        questionnaires,
-        {{ percent('good', 'questionnaires') }}
+        good as numerator,
+        questionnaires as denominator,
+        {{ percent('good', 'questionnaires') }} as value  -- noqa: RF04
     from young_people
 
 )

@@ -32,8 +32,9 @@ snapshots as (
             as band6_sickness_days,
         coalesce(sum(post_holders.contracted_days) filter (post_holders.band = '6'), 0)
             as band6_contracted_days,
-        count_if(post_holders.aye) as aye_headcount,
-        count_if(post_holders.age_band in ('50_59', '60_plus')) as aged_50_plus,
+        -- count_if over no rows (a left join that matched nothing) is null, not 0
+        coalesce(count_if(post_holders.aye), 0) as aye_headcount,
+        coalesce(count_if(post_holders.age_band in ('50_59', '60_plus')), 0) as aged_50_plus,
         count(post_holders.recruitment_days) as recruited,
         median(post_holders.recruitment_days) as recruitment_days_median,
         coalesce(sum(post_holders.direct_work_hours), 0) as direct_work_hours,
@@ -59,88 +60,88 @@ final as (
         period,
         wte as numerator,
         null as denominator,
-        wte as value
+        wte as value  -- noqa: RF04
     from snapshots
     union all
     select
-        'O2_HEADCOUNT',
+        'O2_HEADCOUNT' as measure_code,
         org,
         period,
-        headcount,
-        null,
-        headcount
+        headcount as numerator,
+        null as denominator,
+        headcount as value  -- noqa: RF04
     from snapshots
     union all
     select
-        'O2_AGENCY_WTE_PCT',
+        'O2_AGENCY_WTE_PCT' as measure_code,
         org,
         period,
-        agency_wte,
-        wte,
-        {{ percent('agency_wte', 'wte') }}
+        agency_wte as numerator,
+        wte as denominator,
+        {{ percent('agency_wte', 'wte') }} as value  -- noqa: RF04
     from snapshots
     union all
     select
-        'O2_SICKNESS_PCT',
+        'O2_SICKNESS_PCT' as measure_code,
         org,
         period,
-        sickness_days,
-        contracted_days,
-        {{ percent('sickness_days', 'contracted_days') }}
+        sickness_days as numerator,
+        contracted_days as denominator,
+        {{ percent('sickness_days', 'contracted_days') }} as value  -- noqa: RF04
     from snapshots
     union all
     select
-        'O2_SICKNESS_PCT_AYE',
+        'O2_SICKNESS_PCT_AYE' as measure_code,
         org,
         period,
-        aye_sickness_days,
-        aye_contracted_days,
-        {{ percent('aye_sickness_days', 'aye_contracted_days') }}
+        aye_sickness_days as numerator,
+        aye_contracted_days as denominator,
+        {{ percent('aye_sickness_days', 'aye_contracted_days') }} as value  -- noqa: RF04
     from snapshots
     union all
     select
-        'O2_SICKNESS_PCT_BAND6',
+        'O2_SICKNESS_PCT_BAND6' as measure_code,
         org,
         period,
-        band6_sickness_days,
-        band6_contracted_days,
-        {{ percent('band6_sickness_days', 'band6_contracted_days') }}
+        band6_sickness_days as numerator,
+        band6_contracted_days as denominator,
+        {{ percent('band6_sickness_days', 'band6_contracted_days') }} as value  -- noqa: RF04
     from snapshots
     union all
     select
-        'O2_AYE_HEADCOUNT',
+        'O2_AYE_HEADCOUNT' as measure_code,
         org,
         period,
-        aye_headcount,
-        null,
-        aye_headcount
+        aye_headcount as numerator,
+        null as denominator,
+        aye_headcount as value  -- noqa: RF04
     from snapshots
     union all
     select
-        'O2_AGED_50_PLUS_PCT',
+        'O2_AGED_50_PLUS_PCT' as measure_code,
         org,
         period,
-        aged_50_plus,
-        headcount,
-        {{ percent('aged_50_plus', 'headcount') }}
+        aged_50_plus as numerator,
+        headcount as denominator,
+        {{ percent('aged_50_plus', 'headcount') }} as value  -- noqa: RF04
     from snapshots
     union all
     select
-        'O2_RECRUIT_DAYS_MEDIAN',
+        'O2_RECRUIT_DAYS_MEDIAN' as measure_code,
         org,
         period,
-        null,
-        recruited,
-        recruitment_days_median
+        null as numerator,
+        recruited as denominator,
+        recruitment_days_median as value  -- noqa: RF04
     from snapshots
     union all
     select
-        'O2_DIRECT_WORK_PCT',
+        'O2_DIRECT_WORK_PCT' as measure_code,
         org,
         period,
-        direct_work_hours,
-        direct_work_available_hours,
-        {{ percent('direct_work_hours', 'direct_work_available_hours') }}
+        direct_work_hours as numerator,
+        direct_work_available_hours as denominator,
+        {{ percent('direct_work_hours', 'direct_work_available_hours') }} as value  -- noqa: RF04
     from snapshots
 
 )

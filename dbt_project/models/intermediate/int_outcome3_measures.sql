@@ -41,7 +41,8 @@ all_functions as (
         dsf_loaded.org,
         dsf_loaded.period,
         count(events.event_id) as due,
-        count_if(events.is_on_time) as on_time
+        -- count_if over no rows (a left join that matched nothing) is null, not 0
+        coalesce(count_if(events.is_on_time), 0) as on_time
     from dsf_loaded
     left join events
         on dsf_loaded.org = events.scope and dsf_loaded.period = events.period
@@ -56,7 +57,8 @@ by_function as (
         dsf_loaded.period,
         functions.function_code,
         count(events.event_id) as due,
-        count_if(events.is_on_time) as on_time
+        -- count_if over no rows (a left join that matched nothing) is null, not 0
+        coalesce(count_if(events.is_on_time), 0) as on_time
     from dsf_loaded
     cross join functions
     left join events
@@ -108,43 +110,43 @@ final as (
         period,
         due as numerator,
         null as denominator,
-        due as value
+        due as value  -- noqa: RF04
     from all_functions
     union all
     select
-        'O3_DSF_ON_TIME_PCT',
+        'O3_DSF_ON_TIME_PCT' as measure_code,
         org,
         period,
-        on_time,
-        due,
-        {{ percent('on_time', 'due') }}
+        on_time as numerator,
+        due as denominator,
+        {{ percent('on_time', 'due') }} as value  -- noqa: RF04
     from all_functions
     union all
     select
-        'O3_DSF_DUE_' || function_code,
+        'O3_DSF_DUE_' || function_code as measure_code,
         org,
         period,
-        due,
-        null,
-        due
+        due as numerator,
+        null as denominator,
+        due as value  -- noqa: RF04
     from by_function
     union all
     select
-        'O3_DSF_ON_TIME_PCT_' || function_code,
+        'O3_DSF_ON_TIME_PCT_' || function_code as measure_code,
         org,
         period,
-        on_time,
-        due,
-        {{ percent('on_time', 'due') }}
+        on_time as numerator,
+        due as denominator,
+        {{ percent('on_time', 'due') }} as value  -- noqa: RF04
     from by_function
     union all
     select
-        'O3_ASCOT_GAIN_MEAN',
+        'O3_ASCOT_GAIN_MEAN' as measure_code,
         org,
         period,
-        gain_sum,
-        people,
-        {{ mean('gain_sum', 'people') }}
+        gain_sum as numerator,
+        people as denominator,
+        {{ mean('gain_sum', 'people') }} as value  -- noqa: RF04
     from gains
 
 )

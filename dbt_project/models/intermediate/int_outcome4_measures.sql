@@ -48,7 +48,8 @@ satisfaction as (
         loaded.org,
         loaded.period,
         count(latest_satisfaction.person_key) as people,
-        count_if(latest_satisfaction.satisfaction in (1, 2)) as satisfied
+        -- count_if over no rows (a left join that matched nothing) is null, not 0
+        coalesce(count_if(latest_satisfaction.satisfaction in (1, 2)), 0) as satisfied
     from loaded
     left join latest_satisfaction
         on
@@ -66,7 +67,8 @@ trust_retention as (
     select
         loaded.org,
         loaded.period,
-        count_if(post_holders.is_in_next_quarter) as retained,
+        -- count_if over no rows (a left join that matched nothing) is null, not 0
+        coalesce(count_if(post_holders.is_in_next_quarter), 0) as retained,
         count(post_holders.worker_key) as previous_post_holders
     from loaded
     inner join loaded as previous_loaded
@@ -126,35 +128,35 @@ final as (
         period,
         satisfied as numerator,
         people as denominator,
-        {{ percent('satisfied', 'people') }} as value
+        {{ percent('satisfied', 'people') }} as value  -- noqa: RF04
     from satisfaction
     union all
     select
-        'O4_RETENTION_PCT',
+        'O4_RETENTION_PCT' as measure_code,
         org,
         period,
-        retained,
-        previous_post_holders,
-        {{ percent('retained', 'previous_post_holders') }}
+        retained as numerator,
+        previous_post_holders as denominator,
+        {{ percent('retained', 'previous_post_holders') }} as value  -- noqa: RF04
     from retention
     union all
     select
-        'O4_PUBLIC_RATING_PCT',
+        'O4_PUBLIC_RATING_PCT' as measure_code,
         org,
         period,
         numerator,
         denominator,
-        {{ percent('numerator', 'denominator') }}
+        {{ percent('numerator', 'denominator') }} as value  -- noqa: RF04
     from indicator_totals
     where indicator_code = 'PUBLIC_RATING_FAIR_OR_BETTER'
     union all
     select
-        'O4_' || indicator_code,
+        'O4_' || indicator_code as measure_code,
         org,
         period,
         numerator,
-        null,
-        numerator
+        null as denominator,
+        numerator as value  -- noqa: RF04
     from indicator_totals
     where indicator_code != 'PUBLIC_RATING_FAIR_OR_BETTER'
 

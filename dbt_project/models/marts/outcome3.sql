@@ -18,7 +18,7 @@ final as (
         period,
         cast(numerator as double) as numerator,
         cast(denominator as double) as denominator,
-        cast(value as double) as value,
+        cast(value as double) as value,  -- noqa: RF04
         baseline_period,
         cast(baseline_value as double) as baseline_value,
         cast(change_from_baseline as double) as change_from_baseline,
