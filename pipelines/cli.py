@@ -55,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     failures.add_argument("--period")
     failures.add_argument("--out", type=Path, help="write CSV here instead of printing")
 
+    status = command("status", _status, "expected returns of a period against what arrived")
+    status.add_argument("--period", help="default: the latest period anything arrived for")
+    status.add_argument("--json", action="store_true", help="one JSON object per return")
+
     sample = command("sample", _sample, "write deterministic sample returns (landing layout)")
     sample.add_argument("--out", type=Path, help="default: the landing folder")
     sample.add_argument("--periods", type=int, default=8)
@@ -204,6 +208,40 @@ def _failures(args) -> int:
         print(f"{frame.height} failures of {args.org} written to {args.out}")
     else:
         sys.stdout.write(frame.write_csv())
+    return OK
+
+
+# -- status -----------------------------------------------------------------------------
+
+
+def _status(args) -> int:
+    from contracts.periods import Period
+    from pipelines.status import latest_period, submission_status
+
+    settings = _settings()
+    period = args.period or latest_period(settings.warehouse, settings.landing)
+    try:
+        Period.parse(period)
+    except ValueError as error:
+        raise CommandError(str(error)) from error
+    table = submission_status(settings.warehouse, settings.landing, period)
+    if args.json:
+        for row in table.to_dicts():
+            print(json.dumps(row, default=str))
+        return OK
+    print(f"Returns for {period} (due {table['due'][0]}):")
+    for row in table.iter_rows(named=True):
+        detail = ""
+        if row["refused"]:
+            detail = row["refused"]
+        elif row["rows"] is not None:
+            detail = (
+                f"v{row['version']} landed {row['received_at']:%Y-%m-%d}, {row['rows']} rows, "
+                f"{row['quarantined']} quarantined"
+            )
+        print(f"  {row['collection']:<11} {row['org']:<7} {row['status']:<19} {detail}")
+    counts = table["status"].value_counts(sort=True)
+    print("  " + ", ".join(f"{n} {s}" for s, n in counts.iter_rows()))
     return OK
 
 

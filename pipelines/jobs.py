@@ -17,11 +17,26 @@ def ingest_job_name(collection: str) -> str:
     return f"ingest_{collection}"
 
 
+def land_job_name(collection: str) -> str:
+    return f"land_{collection}"
+
+
 ingest_jobs = [
     define_asset_job(
         ingest_job_name(collection),
         selection=AssetSelection.assets(ingest_asset_key(collection)),
         description=f"Load {collection} returns from the landing folder.",
+        tags=WRITES_WAREHOUSE,
+    )
+    for collection in contracts.CONTRACTS
+]
+
+# What the landing sensor runs for one new file: its partition and everything built from it.
+land_jobs = [
+    define_asset_job(
+        land_job_name(collection),
+        selection=AssetSelection.assets(ingest_asset_key(collection)).downstream(),
+        description=f"Load one {collection} return and rebuild the models that depend on it.",
         tags=WRITES_WAREHOUSE,
     )
     for collection in contracts.CONTRACTS

@@ -74,33 +74,51 @@ def _outcome_for_name(path: Path, reason: str) -> LoadOutcome:
 def load_slot(
     con: duckdb.DuckDBPyConnection, files: list[ReturnFile], *, archive: Path, key: bytes
 ) -> list[LoadOutcome]:
-    """Load the latest version of one slot's files; report every file of the slot."""
-    files = sorted(files, key=lambda f: (f.version, f.path.name))
-    latest = files[-1]
+    """Load the latest acceptable version of one slot; report every file of the slot.
+
+    A refused resubmission leaves the version before it in place, in whatever order the
+    files arrived. Every file version is archived.
+    """
     for file in files:
-        _archive(file, archive, _sha256(file.path))
-    outcomes = [_superseded(f) for f in files[:-1]]
-    current = _current_version(con, latest.slot)
-    if current is not None and current > latest.version:
-        return [*outcomes, _superseded(latest)]
-    digest = _sha256(latest.path)
-    known = _known(con, latest, digest)
-    if known is not None:
-        return [*outcomes, known]
-    received_at = dt.datetime.now()
-    checked = check_file(latest.path)
+        _archive(file, archive, file_sha256(file.path))
+    return _walk(con, files, lambda file, digest: _load_file(con, file, digest, key))
+
+
+def _load_file(con, file: ReturnFile, digest: str, key: bytes) -> LoadOutcome:
+    received_at = dt.datetime.fromtimestamp(file.path.stat().st_mtime)  # when it landed
+    checked = check_file(file.path)
     if checked.refused:
-        _record(con, latest, digest, received_at, checked, is_current=False)
-        return [*outcomes, _outcome(latest, checked, "refused")]
+        _record(con, file, digest, received_at, checked, is_current=False)
+        return _outcome(file, checked, "refused")
     rows = slot_rows(
-        latest.collection,
-        pseudonymise(checked.valid, key=key, org=latest.org),
-        org=latest.org,
-        period=latest.period,
-        version=latest.version,
+        file.collection,
+        pseudonymise(checked.valid, key=key, org=file.org),
+        org=file.org,
+        period=file.period,
+        version=file.version,
     )
-    _replace_slot(con, latest, digest, received_at, checked, rows)
-    return [*outcomes, _outcome(latest, checked, "loaded")]
+    _replace_slot(con, file, digest, received_at, checked, rows)
+    return _outcome(file, checked, "loaded")
+
+
+def _walk(con, files: list[ReturnFile], unknown) -> list[LoadOutcome]:
+    """Each file's outcome, newest version first, until one is in place.
+
+    Versions older than the one in place are superseded; a file seen before (same version,
+    same bytes) keeps its outcome; ``unknown(file, digest)`` decides for any other.
+    """
+    outcomes = []
+    settled = False
+    for file in sorted(files, key=lambda f: (f.version, f.path.name), reverse=True):
+        current = _current_version(con, file.slot)
+        if settled or (current is not None and current > file.version):
+            outcomes.append(_superseded(file))
+            continue
+        digest = file_sha256(file.path)
+        outcome = _known(con, file, digest) or unknown(file, digest)
+        outcomes.append(outcome)
+        settled = outcome.status in ("loaded", "unchanged")
+    return outcomes[::-1]
 
 
 def _replace_slot(con, file: ReturnFile, digest, received_at, checked: CheckedReturn, rows) -> None:
@@ -167,15 +185,7 @@ def summarise(con, landing: Path) -> list[LoadOutcome]:
     """What the warehouse holds for every file in ``landing``: the per-file report of a load."""
     slots, outcomes = discover(landing)
     for files in slots.values():
-        files = sorted(files, key=lambda f: (f.version, f.path.name))
-        latest = files[-1]
-        outcomes += [_superseded(f) for f in files[:-1]]
-        current = _current_version(con, latest.slot)
-        if current is not None and current > latest.version:
-            outcomes.append(_superseded(latest))
-        else:
-            known = _known(con, latest, _sha256(latest.path), status="loaded")
-            outcomes.append(known or _not_loaded(latest))
+        outcomes += _walk(con, files, lambda file, digest: _not_loaded(file))
     return sorted(outcomes, key=lambda o: (o.collection or "", o.org or "", o.period or "", o.file))
 
 
@@ -186,11 +196,8 @@ def _not_loaded(file: ReturnFile) -> LoadOutcome:
 
 
 def is_loaded(con, files: list[ReturnFile]) -> bool:
-    """True when a slot's latest file is known already: nothing for a load to do."""
-    latest = max(files, key=lambda f: (f.version, f.path.name))
-    current = _current_version(con, latest.slot)
-    superseded = current is not None and current > latest.version
-    return superseded or _known(con, latest, _sha256(latest.path)) is not None
+    """True when every file of a slot that matters is known already: nothing to load."""
+    return all(o.status != "not loaded" for o in _walk(con, files, lambda f, d: _not_loaded(f)))
 
 
 def _current_version(con, slot: Slot) -> int | None:
@@ -202,11 +209,12 @@ def _current_version(con, slot: Slot) -> int | None:
     return found[0][0]
 
 
-def _known(con, file: ReturnFile, digest: str, status="unchanged") -> LoadOutcome | None:
+def _known(con, file: ReturnFile, digest: str) -> LoadOutcome | None:
     """The outcome recorded when this very file (same version, same bytes) came before."""
     found = con.execute(
         "select rows, loaded, quarantined, refused from ingest.file_versions "
-        "where collection = ? and org = ? and period = ? and version = ? and sha256 = ?",
+        "where collection = ? and org = ? and period = ? and version = ? and sha256 = ? "
+        "and (is_current or refused is not null)",
         [*file.slot, file.version, digest],
     ).fetchall()
     if not found:
@@ -268,7 +276,7 @@ def _archive(file: ReturnFile, archive: Path, digest: str) -> Path:
     return target
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     stat = path.stat()
     return _sha256_of(path, stat.st_size, stat.st_mtime_ns)
 

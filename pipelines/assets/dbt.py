@@ -15,7 +15,8 @@ if manifest_is_stale():
 
 @dbt_assets(manifest=sws_dbt_project.manifest_path, project=sws_dbt_project)
 def sws_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    invocation = dbt.cli(["build"], context=context)
+    # unit tests check the models' logic, not the data: they run in the test suite instead
+    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
     try:
         yield from invocation.stream()
     finally:

@@ -7,6 +7,7 @@ so a regional load costs one run per return, not one per file.
 import warnings
 from collections import Counter
 
+import polars as pl
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -22,6 +23,7 @@ from dagster import (
 )
 
 import contracts
+from pipelines.assets.metadata import markdown_table
 from pipelines.loading import LoadOutcome, discover, load_slot
 from pipelines.partitions import org_and_period, org_period_partitions
 from pipelines.resources import WarehouseResource
@@ -99,21 +101,17 @@ def _metadata(outcomes: list[LoadOutcome]) -> dict:
         "loaded": sum(o.loaded for o in read),
         "quarantined": sum(o.quarantined for o in read),
         "refused": sum(o.refused is not None for o in outcomes),
-        "per_file": MetadataValue.md(_markdown_table(outcomes)),
+        "per_file": MetadataValue.md(
+            markdown_table(
+                pl.DataFrame(
+                    [o.as_json() | {"status": o.status} for o in outcomes],
+                    schema_overrides={"refused": pl.String},
+                ).select("file", "status", "rows", "loaded", "quarantined", "refused")
+                if outcomes
+                else pl.DataFrame({"file": []})
+            )
+        ),
     }
-
-
-def _markdown_table(outcomes: list[LoadOutcome]) -> str:
-    lines = [
-        "| file | status | rows | loaded | quarantined | refused |",
-        "|---|---|---|---|---|---|",
-    ]
-    for o in outcomes:
-        lines.append(
-            f"| {o.file} | {o.status} | {o.rows or ''} | {o.loaded or ''} | "
-            f"{o.quarantined or ''} | {o.refused or ''} |"
-        )
-    return "\n".join(lines)
 
 
 def _top_reasons(con, collection: str, outcomes: list[LoadOutcome]) -> list[tuple[str, int]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,7 @@ class Writer:
                 path = self.out_dir / name
                 path.parent.mkdir(parents=True, exist_ok=True)
                 _write_file(part, path, fmt, created=self.ctx.periods[-1].last_day)
+                _set_landed(path, period, rng)
                 self.files.append(SampleFile(name, collection, org, str(period), fmt, len(part)))
                 self.faults.extend(planted)
 
@@ -69,6 +71,20 @@ class Writer:
             orient="row",
         ).write_csv(faults_file)
         return SampleReport(self.out_dir, files, faults, faults_file)
+
+
+# Returns land 3 to 6 weeks after quarter end, one in twenty after the six-week deadline.
+LANDED_DAYS = (21, 42)
+LATE_SHARE, LATE_DAYS = 0.05, (43, 70)
+
+
+def _set_landed(path: Path, period, rng) -> None:
+    """Date the file as if it landed when a Trust would send it (`sws status` reads this)."""
+    late = rng.random() < LATE_SHARE
+    low, high = LATE_DAYS if late else LANDED_DAYS
+    day = period.last_day + dt.timedelta(days=int(rng.integers(low, high + 1)))
+    stamp = dt.datetime(day.year, day.month, day.day, 10).timestamp()
+    os.utime(path, (stamp, stamp))
 
 
 def _write_file(frame: pl.DataFrame, path: Path, fmt: str, *, created: dt.date) -> None:

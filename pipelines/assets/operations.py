@@ -1,0 +1,53 @@
+"""Operational assets for data engineers: which returns arrived, which are late or missing."""
+
+import polars as pl
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from contracts import CONTRACTS
+from pipelines.assets.ingest import ingest_asset_key
+from pipelines.assets.metadata import markdown_table
+from pipelines.loading import discover
+from pipelines.resources import WarehouseResource
+from pipelines.status import latest_period, submission_status
+
+
+@asset(
+    deps=[ingest_asset_key(c) for c in CONTRACTS],
+    group_name="operations",
+    kinds={"duckdb"},
+    description="Expected returns x orgs x period against what arrived: latest version, when "
+    "it landed, contract result, rows quarantined; late, refused or missing. Also "
+    "`sws status`.",
+)
+def submission_status_report(context: AssetExecutionContext, warehouse: WarehouseResource):
+    settings = warehouse.settings
+    with warehouse.connect() as con:
+        loaded = {p for (p,) in con.execute("select distinct period from ingest.file_versions")}
+    periods = sorted(loaded | {slot[2] for slot in discover(settings.landing)[0]})
+    table = pl.concat(
+        [submission_status(settings.warehouse, settings.landing, p) for p in periods]
+        or [
+            submission_status(
+                settings.warehouse,
+                settings.landing,
+                latest_period(settings.warehouse, settings.landing),
+            )
+        ]
+    )
+    with warehouse.connect() as con:
+        con.register("status_rows", table)
+        con.execute("create or replace table ingest.submission_status as from status_rows")
+    latest = table.filter(pl.col("period") == table["period"].max())
+    counts = dict(latest["status"].value_counts().iter_rows())
+    context.log.info(f"{latest['period'][0]}: {counts}")
+    return MaterializeResult(
+        metadata={
+            "period": latest["period"][0],
+            **{status: count for status, count in counts.items()},
+            "returns": MetadataValue.md(
+                markdown_table(
+                    latest.select("collection", "org", "status", "version", "rows", "quarantined")
+                )
+            ),
+        }
+    )

@@ -1,0 +1,95 @@
+"""The landing sensor and the schedules, evaluated as the Dagster daemon would."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dagster import DagsterInstance, build_schedule_context, build_sensor_context
+from dagster._utils.schedules import cron_string_iterator
+
+from pipelines.definitions import build_defs
+from pipelines.resources import build_resources
+from pipelines.sample import generate
+from pipelines.schedules import quarterly_regional_refresh
+from pipelines.sensors import landing_sensor
+
+
+def _tick(settings, instance=None):
+    context = build_sensor_context(
+        instance=instance or DagsterInstance.ephemeral(),
+        resources={"warehouse": build_resources(settings)["warehouse"]},
+    )
+    return list(landing_sensor(context))
+
+
+def test_a_new_return_starts_a_run_for_exactly_its_partition(sws_home):
+    generate(sws_home.landing, periods=1, end_period="2025-26-Q1", scale=0.01, seed=2)
+    requests = _tick(sws_home)
+    assert len(requests) == 5 * 5 + 6  # five returns of five Trusts, six indicator returns
+    star = next(r for r in requests if r.tags["sws/file"] == "star_BHSCT_2025-26-Q1.csv")
+    assert star.job_name == "land_star"
+    assert star.partition_key == "BHSCT|2025-26-Q1"
+    assert star.run_key.startswith("star_BHSCT_2025-26-Q1.csv@")
+    assert len({r.run_key for r in requests}) == len(requests)
+
+
+def test_the_same_file_gives_the_same_run_key_so_it_runs_once(sws_home):
+    generate(sws_home.landing, periods=1, end_period="2025-26-Q1", scale=0.01, seed=2)
+    assert [r.run_key for r in _tick(sws_home)] == [r.run_key for r in _tick(sws_home)]
+
+
+def test_a_resubmission_starts_one_new_run_for_its_partition(sws_home):
+    generate(sws_home.landing, periods=1, end_period="2025-26-Q1", scale=0.01, seed=2)
+    before = {r.run_key for r in _tick(sws_home)}
+    v1 = sws_home.landing / "dsf" / "dsf_WHSCT_2025-26-Q1.csv"
+    lines = v1.read_text().splitlines()
+    v1.with_name("dsf_WHSCT_2025-26-Q1_v2.csv").write_text("\n".join(lines[:4]) + "\n")
+    new = [r for r in _tick(sws_home) if r.run_key not in before]
+    assert len(new) == 1
+    assert new[0].tags["sws/file"] == "dsf_WHSCT_2025-26-Q1_v2.csv"
+    assert (new[0].job_name, new[0].partition_key) == ("land_dsf", "WHSCT|2025-26-Q1")
+
+
+def test_a_changed_file_of_the_same_version_runs_again(sws_home):
+    generate(sws_home.landing, periods=1, end_period="2025-26-Q1", scale=0.01, seed=2)
+    path = sws_home.landing / "workforce" / "workforce_NHSCT_2025-26-Q1.csv"
+    before = {r.tags["sws/file"]: r.run_key for r in _tick(sws_home)}
+    path.write_text("\n".join(path.read_text().splitlines()[:3]) + "\n")
+    after = {r.tags["sws/file"]: r.run_key for r in _tick(sws_home)}
+    assert after[path.name] != before[path.name]
+    assert {k for k in after if after[k] != before[k]} == {path.name}
+
+
+def test_a_file_refused_for_its_name_starts_no_run_and_is_logged(sws_home, capsys):
+    (sws_home.landing / "star").mkdir()
+    (sws_home.landing / "star" / "star_BELFAST_2025-26-Q1.csv").write_text("x\n")
+    assert _tick(sws_home) == []
+    assert "refused: star_BELFAST_2025-26-Q1.csv: unknown org 'BELFAST'" in capsys.readouterr().err
+
+
+def test_the_sensor_and_schedule_are_in_the_definitions(sws_home):
+    defs = build_defs(sws_home)
+    assert defs.resolve_sensor_def("landing_sensor")
+    assert defs.resolve_schedule_def("quarterly_regional_refresh")
+
+
+def test_the_quarterly_refresh_runs_after_each_submission_deadline():
+    schedule = quarterly_regional_refresh
+    assert schedule.job_name == "build_models"
+    context = build_schedule_context(
+        scheduled_execution_time=dt.datetime(2025, 8, 15, 6, tzinfo=dt.UTC)
+    )
+    [request] = schedule.evaluate_tick(context).run_requests
+    assert request.job_name in (None, "build_models")
+    ticks = cron_string_iterator(
+        dt.datetime(2025, 4, 1, tzinfo=dt.UTC).timestamp(),
+        schedule.cron_schedule,
+        schedule.execution_timezone,
+    )
+    first_four = [next(ticks).strftime("%Y-%m-%d %H:%M") for _ in range(4)]
+    assert first_four == [
+        "2025-05-15 06:00",
+        "2025-08-15 06:00",
+        "2025-11-15 06:00",
+        "2026-02-15 06:00",
+    ]
