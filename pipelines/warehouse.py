@@ -6,6 +6,7 @@ pseudonymised), ``ingest`` (file versions and quarantined failures); dbt builds 
 
 from __future__ import annotations
 
+import fcntl
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -58,10 +59,36 @@ class WarehouseBusy(Exception):
 
 @contextmanager
 def connect(path: Path, *, read_only: bool = False):
-    """A connection; a writing one has the ingest schema in place."""
-    if read_only and not path.exists():
-        raise FileNotFoundError(f"no warehouse at {path}: run `sws load` first")
+    """A connection; a writing one waits its turn and has the ingest schema in place."""
+    if read_only:
+        if not path.exists():
+            raise FileNotFoundError(f"no warehouse at {path}: run `sws load` first")
+        with _opened(path, read_only=True) as con:
+            yield con
+        return
+    with writer_turn(path), _opened(path, read_only=False) as con:
+        ensure_schema(con)
+        yield con
+
+
+@contextmanager
+def writer_turn(path: Path):
+    """Hold the warehouse's writer lock: parallel runs queue here instead of failing.
+
+    DuckDB lets one process write a file and refuses a second at once; every writer (the
+    loader, dbt through its Dagster asset) takes this lock first, so they take turns.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".writer.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _opened(path: Path, *, read_only: bool):
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as error:
@@ -69,8 +96,6 @@ def connect(path: Path, *, read_only: bool = False):
             raise
         raise WarehouseBusy(f"the warehouse {path} is being written by another process") from error
     try:
-        if not read_only:
-            ensure_schema(con)
         yield con
     finally:
         con.close()

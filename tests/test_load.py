@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import json
 import shutil
+from contextlib import redirect_stdout
 
 import duckdb
 import polars as pl
+import pytest
 
 from contracts.files import parse_name
 from contracts.readers import read_return
+from pipelines.cli import main
 from pipelines.regional_load import plan_load
 from pipelines.warehouse import connect
 from tests.conftest import SwsRun
@@ -171,15 +176,37 @@ def test_a_second_identical_load_changes_nothing(regional, sws):
     assert again.json_lines() == _outcomes(settings)
 
 
-def test_a_higher_version_supersedes_and_the_earlier_stays_archived(regional, sws):
-    settings, _, _, _ = regional
+@pytest.fixture(scope="module")
+def changed(regional):
+    """A resubmission, a nil return and two refused files land together; one more load.
+
+    (One load for the three cases: a load with dbt costs tens of seconds.)
+    """
+    settings = regional[0]
+
     v1 = sorted((settings.landing / "dsf").glob("dsf_SHSCT_*.csv"))[-1]
-    file = parse_name(v1)
-    frame = read_return(file)
     v2 = v1.with_name(v1.name.replace(".csv", "_v2.csv"))
-    frame.head(5).write_csv(v2)
-    run = sws("load", "--json")
-    lines = {line["file"]: line for line in run.json_lines()}
+    read_return(parse_name(v1)).head(5).write_csv(v2)
+    template = sorted((settings.landing / "star").glob("star_WHSCT_*.csv"))[0]
+    nil = settings.landing / "star" / "star_WHSCT_2023-24-Q1.csv"
+    nil.write_text(template.read_text(encoding="utf-8-sig").splitlines()[0] + "\n")
+    bad_org = settings.landing / "ascot" / "ascot_NOWHERE_2025-26-Q1.csv"
+    bad_org.write_text("assessment_id\n1\n")
+    missing = settings.landing / "raw" / "raw_BHSCT_2023-24-Q2.csv"
+    missing.write_text("response_id,hcn\nX,1\n")
+    capture = io.StringIO()
+    with redirect_stdout(capture):
+        status = main(["load", "--json"])
+    lines = {json.loads(line)["file"]: json.loads(line) for line in capture.getvalue().splitlines()}
+    yield {"status": status, "lines": lines, "v1": v1, "v2": v2, "nil": nil}
+    for path in (bad_org, missing):  # leave the landing folder loadable for the tests that follow
+        path.unlink()
+
+
+def test_a_higher_version_supersedes_and_the_earlier_stays_archived(regional, changed):
+    settings, _, _, _ = regional
+    v1, v2, lines = changed["v1"], changed["v2"], changed["lines"]
+    file = parse_name(v1)
     assert lines[v1.name]["superseded"] is True
     assert lines[v2.name]["superseded"] is False
     assert lines[v2.name]["version"] == 2
@@ -202,14 +229,10 @@ def test_a_higher_version_supersedes_and_the_earlier_stays_archived(regional, sw
     assert current == [(1, False), (2, True)]
 
 
-def test_a_nil_return_loads_no_rows(regional, sws):
+def test_a_nil_return_loads_no_rows(regional, changed):
     settings, _, _, _ = regional
-    template = sorted((settings.landing / "star").glob("star_WHSCT_*.csv"))[0]
-    header = template.read_text(encoding="utf-8-sig").splitlines()[0]
-    nil = settings.landing / "star" / "star_WHSCT_2023-24-Q1.csv"
-    nil.write_text(header + "\n")
-    run = sws("load", "--json")
-    [line] = [line for line in run.json_lines() if line["file"] == nil.name]
+    nil = changed["nil"]
+    line = changed["lines"][nil.name]
     assert (line["rows"], line["loaded"], line["quarantined"], line["refused"]) == (0, 0, 0, None)
     recorded = _query(
         settings,
@@ -219,25 +242,15 @@ def test_a_nil_return_loads_no_rows(regional, sws):
     assert recorded == [(0, True)]
 
 
-def test_a_refused_file_is_reported_and_exits_2(regional, sws):
-    settings, _, _, _ = regional
-    bad = settings.landing / "ascot" / "ascot_NOWHERE_2025-26-Q1.csv"
-    bad.write_text("assessment_id\n1\n")
-    missing = settings.landing / "raw" / "raw_BHSCT_2023-24-Q2.csv"
-    missing.write_text("response_id,hcn\nX,1\n")
-    try:
-        run = sws("load", "--json")
-        lines = {line["file"]: line for line in run.json_lines()}
-        assert run.status == 2
-        assert lines[bad.name]["refused"] == f"{bad.name}: unknown org 'NOWHERE'"
-        assert lines[missing.name]["refused"].startswith(
-            f"{missing.name}: missing mandatory column "
-        )
-        failures = sws("failures", "--org", "BHSCT", "--period", "2023-24-Q2")
-        assert "refused" in failures.out and "missing mandatory column" in failures.out
-    finally:
-        bad.unlink()
-        missing.unlink()
+def test_a_refused_file_is_reported_and_exits_2(changed, sws):
+    lines = changed["lines"]
+    assert changed["status"] == 2
+    bad = "ascot_NOWHERE_2025-26-Q1.csv"
+    assert lines[bad]["refused"] == f"{bad}: unknown org 'NOWHERE'"
+    missing = "raw_BHSCT_2023-24-Q2.csv"
+    assert lines[missing]["refused"].startswith(f"{missing}: missing mandatory column ")
+    failures = sws("failures", "--org", "BHSCT", "--period", "2023-24-Q2")
+    assert "refused" in failures.out and "missing mandatory column" in failures.out
 
 
 def test_warehouse_is_readable_by_analysts(regional):

@@ -4,8 +4,9 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.project import manifest_is_stale, sws_dbt_project
-from pipelines.resources import build_resources
+from pipelines.resources import WarehouseResource, build_resources
 from pipelines.settings import load_settings
+from pipelines.warehouse import writer_turn
 
 if manifest_is_stale():
     # The asset graph is read from the manifest, so it must exist before the decorator runs.
@@ -14,9 +15,23 @@ if manifest_is_stale():
 
 
 @dbt_assets(manifest=sws_dbt_project.manifest_path, project=sws_dbt_project)
-def sws_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+def sws_dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
+    with warehouse.connect():
+        pass  # the source tables exist even before any return has been loaded
+    with writer_turn(warehouse.settings.warehouse):
+        yield from _build(context, dbt, warehouse)
+
+
+def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     # unit tests check the models' logic, not the data: they run in the test suite instead
-    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
+    invocation = dbt.cli(
+        ["build", "--exclude-resource-type", "unit_test"],
+        context=context,
+        # one target folder per warehouse: dbt's partial parse survives from run to run
+        target_path=warehouse.settings.home / "dbt-target",
+    )
     try:
         yield from invocation.stream()
     finally:

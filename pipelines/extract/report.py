@@ -1,0 +1,404 @@
+"""``report.html``: the page a board member reads.
+
+Self-contained: inline CSS and inline SVG, no script, no external reference. Per outcome, a
+table of the period's measures by Trust and REGION (suppressed figures as ``*``), then per
+measure a small "turn the curve" chart: its trend per Trust and REGION over the periods up to
+the pack's, against REGION's baseline (dashed).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipelines.extract.disclosure import REGION, Thresholds
+
+OUTCOMES = {
+    1: "Improving social wellbeing",
+    2: "A skilled, confident and resilient workforce",
+    3: "Effective interventions and services",
+    4: "A valued and respected profession",
+}
+OBA_LABELS = {
+    "how_much": "How much did we do?",
+    "how_well": "How well did we do it?",
+    "better_off": "Is anyone better off?",
+    "population": "Population indicator",
+}
+DIRECTION = {"up": "Higher is better", "down": "Lower is better", "none": "No preferred direction"}
+# NHS identity colours: distinguishable lines for the five Trusts, REGION in near-black
+ORG_COLOURS = {
+    "BHSCT": "#005eb8",
+    "NHSCT": "#009639",
+    "SEHSCT": "#ed8b00",
+    "SHSCT": "#7c2855",
+    "WHSCT": "#00a9ce",
+    REGION: "#212b32",
+}
+NO_VALUE = "\u2013"  # en dash
+
+CSS = """
+* { box-sizing: border-box; }
+body { margin: 0; font-family: Arial, "Helvetica Neue", Helvetica, sans-serif; color: #212b32;
+  background: #f0f4f5; font-size: 16px; line-height: 1.45; }
+header { background: #005eb8; color: #fff; padding: 20px 32px; }
+header h1 { margin: 0 0 4px; font-size: 28px; }
+header p { margin: 0; font-size: 16px; }
+main { max-width: 1320px; margin: 0 auto; padding: 8px 32px 32px; }
+section.outcome { background: #fff; border-top: 4px solid #005eb8; margin: 24px 0;
+  padding: 8px 24px 24px; }
+h2 { font-size: 24px; margin: 16px 0 8px; }
+h3 { font-size: 17px; margin: 0 0 2px; }
+.meta { color: #4c6272; font-size: 14px; }
+.summary { background: #fff; padding: 16px 24px; margin-top: 24px; border-left: 6px solid #005eb8; }
+table.figures { border-collapse: collapse; width: 100%; margin: 12px 0 8px; font-size: 14px; }
+table.figures caption { text-align: left; font-weight: bold; padding: 4px 0 8px; }
+table.figures th, table.figures td { border-bottom: 1px solid #d8dde0; padding: 6px 8px; }
+table.figures thead th { background: #e8edee; text-align: right; vertical-align: bottom; }
+table.figures thead th.measure, table.figures td.measure { text-align: left; }
+table.figures td { text-align: right; font-variant-numeric: tabular-nums; }
+table.figures td.region, table.figures th.region { font-weight: bold; background: #f6f8f9; }
+td.measure code, .chart code { color: #4c6272; font-size: 12px; }
+td.suppressed { color: #d5281b; font-weight: bold; }
+.charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 20px;
+  margin-top: 16px; }
+figure.chart { margin: 0; border: 1px solid #d8dde0; padding: 12px 12px 6px; }
+figure.chart svg { width: 100%; height: auto; display: block; }
+figure.chart figcaption { font-size: 13px; color: #4c6272; margin-top: 4px; }
+.notes { font-size: 14px; }
+.notes li { margin-bottom: 4px; }
+footer { color: #4c6272; font-size: 13px; padding: 0 32px 32px; max-width: 1320px;
+  margin: 0 auto; }
+@media print { body { background: #fff; } section.outcome { break-inside: avoid-page; }
+  figure.chart { break-inside: avoid; } }
+"""
+
+
+@dataclass(frozen=True)
+class Measure:
+    code: str
+    outcome: int
+    oba_type: str
+    unit: str
+    direction: str
+    definition: str
+
+
+def periods_label(period: str) -> str:
+    """``2024-25-Q3`` -> ``2024-25 Q3``."""
+    return re.sub(r"-(Q\d)$", r" \1", period)
+
+
+def fmt(value: float | None, unit: str) -> str:
+    """A figure as a reader sees it (percent 1 dp with %, mean 2 dp, counts with commas)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NO_VALUE
+    if unit == "percent":
+        return f"{value:.1f}%"
+    if unit == "mean":
+        return f"{value:,.2f}"
+    if unit == "count" or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def fmt_change(value: float | None, unit: str) -> str:
+    if value is None:
+        return NO_VALUE
+    text = fmt(abs(value), unit).replace("%", " pts" if unit == "percent" else "")
+    return ("+" if value > 0 else "\u2212" if value < 0 else "") + text
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round tick values covering [low, high]."""
+    if high <= low:
+        high = low + 1
+    raw = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    start = math.floor(low / step) * step
+    ticks = []
+    tick = start
+    while tick < high + step * 0.999:
+        ticks.append(round(tick, 10))
+        tick += step
+    return ticks
+
+
+def _measures(catalog: pl.DataFrame) -> list[Measure]:
+    return [
+        Measure(
+            code=row["measure_code"],
+            outcome=int(row["outcome"]),
+            oba_type=row["oba_type"],
+            unit=row["unit"],
+            direction=row["direction_of_good"],
+            definition=row["definition"],
+        )
+        for row in catalog.iter_rows(named=True)
+    ]
+
+
+def _cell(row: dict | None, unit: str, *, region: bool = False) -> str:
+    css = ["region"] if region else []
+    if row is None:
+        return f'<td class="{" ".join(css)}" title="no return loaded">{NO_VALUE}</td>'
+    if row["suppressed"]:
+        css.append("suppressed")
+        return f'<td class="{" ".join(css)}" title="suppressed (disclosure control)">*</td>'
+    return f'<td class="{" ".join(css)}">{fmt(row["value"], unit)}</td>'
+
+
+def _table(outcome: int, measures: Sequence[Measure], rows: dict, period: str, orgs) -> str:
+    head = "".join(f'<th scope="col" class="{"region" if o == REGION else ""}">{o}</th>' for o in orgs)
+    body = []
+    for m in measures:
+        cells = "".join(_cell(rows.get((m.code, o, period)), m.unit, region=o == REGION) for o in orgs)
+        region = rows.get((m.code, REGION, period))
+        base = NO_VALUE
+        change = NO_VALUE
+        if region is not None and region["baseline_value"] is not None:
+            base = (
+                f'{fmt(region["baseline_value"], m.unit)} '
+                f'<span class="meta">({periods_label(region["baseline_period"])})</span>'
+            )
+        if region is not None and not region["suppressed"]:
+            change = fmt_change(region["change_from_baseline"], m.unit)
+        body.append(
+            f'<tr><td class="measure">{html.escape(m.definition)}<br><code>{m.code}</code></td>'
+            f"<td>{html.escape(OBA_LABELS.get(m.oba_type, m.oba_type))}</td>{cells}"
+            f"<td>{base}</td><td>{change}</td></tr>"
+        )
+    return (
+        '<table class="figures">'
+        f"<caption>Outcome {outcome}: {html.escape(OUTCOMES.get(outcome, ''))}, "
+        f"{periods_label(period)}, by Trust and for the region</caption>"
+        '<thead><tr><th scope="col" class="measure">Measure</th><th scope="col">OBA question</th>'
+        f'{head}<th scope="col">Region baseline</th><th scope="col">Region change '
+        "from baseline</th></tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def chart_svg(m: Measure, rows: dict, periods: Sequence[str], orgs: Sequence[str]) -> str:
+    """A turn-the-curve line chart: one line per org, REGION's baseline dashed."""
+    width, height = 640, 300
+    left, right, top, bottom = 64, 112, 22, 48
+    plot_w, plot_h = width - left - right, height - top - bottom
+    series = {o: [rows.get((m.code, o, p)) for p in periods] for o in orgs}
+    values = [r["value"] for s in series.values() for r in s if r and r["value"] is not None]
+    region_rows = [r for r in series.get(REGION, []) if r is not None]
+    baseline = next(
+        (r for r in reversed(region_rows) if r["baseline_value"] is not None),
+        None,
+    )
+    base_value = baseline["baseline_value"] if baseline else None
+    scale_values = values + ([base_value] if base_value is not None else [])
+    low = min(scale_values, default=0.0)
+    high = max(scale_values, default=1.0)
+    if m.unit in ("count", "sum", "percent") or low >= 0:
+        low = min(low, 0.0)
+    ticks = nice_ticks(low, high)
+    y_min, y_max = ticks[0], ticks[-1]
+    if m.unit == "percent":
+        y_max = min(y_max, 100.0) if high <= 100 else y_max
+        ticks = [t for t in ticks if t <= y_max]
+
+    def x(i: int) -> float:
+        return left + (plot_w * i / (len(periods) - 1) if len(periods) > 1 else plot_w / 2)
+
+    def y(v: float) -> float:
+        return top + plot_h - (v - y_min) / (y_max - y_min or 1) * plot_h
+
+    uid = re.sub(r"[^A-Za-z0-9]", "-", m.code)
+    title = (
+        f"{m.code}: trend by Trust and region, {periods_label(periods[0])} to "
+        f"{periods_label(periods[-1])}, against the regional baseline"
+    )
+    described = []
+    for o in orgs:
+        points = ", ".join(
+            f"{periods_label(p)} {'suppressed' if r and r['suppressed'] else fmt(r and r['value'], m.unit)}"
+            for p, r in zip(periods, series[o], strict=True)
+        )
+        described.append(f"{o}: {points}.")
+    if base_value is not None:
+        described.append(
+            f"Regional baseline ({periods_label(baseline['baseline_period'])}): "
+            f"{fmt(base_value, m.unit)}."
+        )
+    parts = [
+        f'<svg viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="t-{uid} d-{uid}" font-family="Arial, sans-serif" font-size="12">',
+        f'<title id="t-{uid}">{html.escape(title)}</title>',
+        f'<desc id="d-{uid}">{html.escape(" ".join(described))}</desc>',
+    ]
+    # grid and y axis
+    for t in ticks:
+        parts.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
+            'stroke="#d8dde0" stroke-width="1"/>'
+            f'<text x="{left - 8}" y="{y(t) + 4:.1f}" text-anchor="end" fill="#4c6272">'
+            f"{html.escape(fmt(t, 'sum' if m.unit == 'percent' else m.unit))}</text>"
+        )
+    parts.append(
+        f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" stroke="#768692"/>'
+        f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" '
+        'stroke="#768692"/>'
+    )
+    if m.unit == "percent":
+        parts.append(
+            f'<text x="{left - 8}" y="{top - 8}" text-anchor="end" fill="#4c6272">%</text>'
+        )
+    # x axis labels (thinned when there are many periods)
+    step = max(1, math.ceil(len(periods) / 8))
+    for i, p in enumerate(periods):
+        if i % step and i != len(periods) - 1:
+            continue
+        year, quarter = periods_label(p).split(" ")
+        parts.append(
+            f'<text x="{x(i):.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
+            f'fill="#4c6272">{quarter}</text>'
+            f'<text x="{x(i):.1f}" y="{top + plot_h + 32}" text-anchor="middle" '
+            f'fill="#4c6272" font-size="11">{year}</text>'
+        )
+    # baseline
+    if base_value is not None:
+        by = y(base_value)
+        parts.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{by:.1f}" y2="{by:.1f}" '
+            'stroke="#212b32" stroke-width="1.5" stroke-dasharray="6 4">'
+            f"<title>Regional baseline {html.escape(fmt(base_value, m.unit))}</title></line>"
+        )
+    # lines: Trusts first, REGION on top
+    for o in [*[o for o in orgs if o != REGION], *([REGION] if REGION in orgs else [])]:
+        colour = ORG_COLOURS.get(o, "#425563")
+        stroke = 3.5 if o == REGION else 2
+        segment: list[str] = []
+        segments: list[list[str]] = []
+        dots = []
+        for i, r in enumerate(series[o]):
+            if r is None or r["value"] is None:
+                if segment:
+                    segments.append(segment)
+                segment = []
+                continue
+            segment.append(f"{x(i):.1f},{y(r['value']):.1f}")
+            dots.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(r["value"]):.1f}" r="{3.5 if o == REGION else 2.5}" '
+                f'fill="{colour}"><title>{o} {periods_label(periods[i])}: '
+                f"{html.escape(fmt(r['value'], m.unit))}</title></circle>"
+            )
+        if segment:
+            segments.append(segment)
+        for s in segments:
+            parts.append(
+                f'<polyline points="{" ".join(s)}" fill="none" stroke="{colour}" '
+                f'stroke-width="{stroke}" stroke-linejoin="round"/>'
+            )
+        parts.extend(dots)
+    # legend
+    lx = left + plot_w + 16
+    for i, o in enumerate(orgs):
+        ly = top + 8 + i * 20
+        colour = ORG_COLOURS.get(o, "#425563")
+        weight = ' font-weight="bold"' if o == REGION else ""
+        parts.append(
+            f'<line x1="{lx}" x2="{lx + 20}" y1="{ly}" y2="{ly}" stroke="{colour}" '
+            f'stroke-width="{3.5 if o == REGION else 2.5}"/>'
+            f'<text x="{lx + 26}" y="{ly + 4}" fill="#212b32"{weight}>{o}</text>'
+        )
+    ly = top + 8 + len(orgs) * 20
+    if base_value is not None:
+        parts.append(
+            f'<line x1="{lx}" x2="{lx + 20}" y1="{ly}" y2="{ly}" stroke="#212b32" '
+            'stroke-width="1.5" stroke-dasharray="6 4"/>'
+            f'<text x="{lx + 26}" y="{ly + 4}" fill="#212b32">Baseline</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _figure(m: Measure, rows: dict, periods: Sequence[str], orgs: Sequence[str]) -> str:
+    region = [rows.get((m.code, REGION, p)) for p in periods]
+    baseline = next((r for r in reversed(region) if r and r["baseline_value"] is not None), None)
+    if baseline is not None:
+        base = (
+            f"Dashed line: regional baseline {fmt(baseline['baseline_value'], m.unit)} "
+            f"({periods_label(baseline['baseline_period'])})."
+        )
+    else:
+        base = "No regional baseline to show."
+    gaps = any(r is not None and r["suppressed"] for o in orgs for r in [rows.get((m.code, o, p)) for p in periods])
+    gap_note = " Gaps: suppressed figures (*) or no figure." if gaps else ""
+    return (
+        '<figure class="chart">'
+        f"<h3>{html.escape(m.definition)}</h3>"
+        f'<div class="meta"><code>{m.code}</code> &middot; '
+        f"{html.escape(OBA_LABELS.get(m.oba_type, m.oba_type))} &middot; "
+        f"{DIRECTION.get(m.direction, '')}</div>"
+        f"{chart_svg(m, rows, periods, orgs)}"
+        f"<figcaption>{base}{gap_note}</figcaption></figure>"
+    )
+
+
+def render_report(
+    frame: pl.DataFrame,
+    catalog: pl.DataFrame,
+    *,
+    period: str,
+    orgs: Sequence[str],
+    thresholds: Thresholds,
+    consumer: str,
+    built_at: str,
+    data_as_at: str | None,
+) -> str:
+    """The report for ``period`` from the disclosed extract rows up to it."""
+    periods = sorted(frame["period"].unique().to_list())
+    rows = {(r["measure_code"], r["org"], r["period"]): r for r in frame.iter_rows(named=True)}
+    measures = _measures(catalog)
+    present = set(frame["measure_code"].unique().to_list())
+    sections = []
+    for outcome, name in OUTCOMES.items():
+        chosen = [m for m in measures if m.outcome == outcome and m.code in present]
+        if not chosen:
+            continue
+        figures = "".join(_figure(m, rows, periods, orgs) for m in chosen)
+        sections.append(
+            f'<section class="outcome" id="outcome{outcome}" aria-labelledby="h-outcome{outcome}">'
+            f'<h2 id="h-outcome{outcome}">Outcome {outcome}: {html.escape(name)}</h2>'
+            f"{_table(outcome, chosen, rows, period, orgs)}"
+            f'<p class="meta">* suppressed to protect confidentiality (disclosure control). '
+            f"{NO_VALUE} no figure (no return loaded, or nothing to divide by).</p>"
+            f'<div class="charts">{figures}</div></section>'
+        )
+    rules = "".join(f"<li>{html.escape(rule)}</li>" for rule in thresholds.rules())
+    as_at = html.escape(data_as_at or "unknown")
+    return (
+        '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Social Work Outcomes: ODB extract {periods_label(period)}</title>"
+        f"<style>{CSS}</style></head><body>"
+        "<header><h1>Social Work Outcomes: E-Framework report</h1>"
+        f"<p>Outcomes Delivery Board &middot; period {periods_label(period)} &middot; "
+        f"data as at {as_at}</p></header><main>"
+        '<div class="summary"><p>For each of the four outcomes: the measures for '
+        f"{periods_label(period)} by Trust and for the region, then each measure's trend from "
+        f"{periods_label(periods[0])} against its regional baseline (the dashed line), the "
+        "curve the Outcomes Based Accountability approach aims to turn. Regional figures are "
+        "computed from the pooled records of all Trusts, not averaged.</p></div>"
+        f"{''.join(sections)}"
+        '<section class="outcome notes"><h2>Notes</h2><ul>'
+        f"<li>Prepared for {html.escape(consumer)} on {html.escape(built_at)}; data as at "
+        f"{as_at}.</li>"
+        "<li>Definitions of every measure, and the returns and versions used, are in the "
+        "notes sheet of the workbook.</li>"
+        f"{rules}</ul></section></main>"
+        "<footer>Social Work Outcomes Warehouse &middot; official statistics in development"
+        "</footer></body></html>"
+    )
