@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     failures.add_argument("--period")
     failures.add_argument("--out", type=Path, help="write CSV here instead of printing")
 
+    extract = command("extract", _extract, "write the ODB extract pack for a period")
+    extract.add_argument("--period", required=True)
+    extract.add_argument("--out", type=Path, help="default: $SWS_HOME/extracts/<PERIOD>")
+    extract.add_argument("--for", dest="consumer", default="ODB", metavar="CONSUMER")
+
     status = command("status", _status, "expected returns of a period against what arrived")
     status.add_argument("--period", help="default: the latest period anything arrived for")
     status.add_argument("--json", action="store_true", help="one JSON object per return")
@@ -208,6 +213,27 @@ def _failures(args) -> int:
         print(f"{frame.height} failures of {args.org} written to {args.out}")
     else:
         sys.stdout.write(frame.write_csv())
+    return OK
+
+
+# -- extract ----------------------------------------------------------------------------
+
+
+def _extract(args) -> int:
+    from pipelines.extract import ExtractError, write_pack
+
+    settings = _settings()
+    try:
+        result = write_pack(settings, args.period, args.out, args.consumer)
+    except (ExtractError, FileNotFoundError) as error:
+        raise CommandError(str(error)) from error
+    if not result.ok:
+        print(f"sws extract: not published: {result.message}", file=sys.stderr)
+        return DATA_FAILED
+    print(f"ODB extract pack for {args.period} ({args.consumer}) published in {result.out_dir}")
+    for path in result.files:
+        print(f"  {path.relative_to(result.out_dir)}")
+    print(f"  {result.gate.message}")
     return OK
 
 

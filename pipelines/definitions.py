@@ -3,11 +3,12 @@
 from dagster import Definitions
 
 from pipelines.assets.dbt import sws_dbt_models
+from pipelines.assets.extract import odb_extract_pack
 from pipelines.assets.ingest import ingest_assets
 from pipelines.assets.operations import submission_status_report
-from pipelines.jobs import build_models_job, ingest_jobs, land_jobs
+from pipelines.jobs import build_models_job, ingest_jobs, land_jobs, odb_pack_job
 from pipelines.resources import build_resources
-from pipelines.schedules import quarterly_regional_refresh
+from pipelines.schedules import biannual_odb_extract, quarterly_regional_refresh
 from pipelines.sensors import landing_sensor
 from pipelines.settings import Settings, load_settings
 
@@ -15,9 +16,9 @@ from pipelines.settings import Settings, load_settings
 def build_defs(settings: Settings) -> Definitions:
     """The definitions, bound to one warehouse (``sws`` builds them for its own settings)."""
     return Definitions(
-        assets=[*ingest_assets, sws_dbt_models, submission_status_report],
-        jobs=[*ingest_jobs, *land_jobs, build_models_job],
-        schedules=[quarterly_regional_refresh],
+        assets=[*ingest_assets, sws_dbt_models, submission_status_report, odb_extract_pack],
+        jobs=[*ingest_jobs, *land_jobs, build_models_job, odb_pack_job],
+        schedules=[quarterly_regional_refresh, biannual_odb_extract],
         sensors=[landing_sensor],
         resources=build_resources(settings),
     )

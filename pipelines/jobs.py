@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import AssetSelection, define_asset_job
+from dagster import AssetKey, AssetSelection, define_asset_job
 
 import contracts
 from pipelines.assets.dbt import sws_dbt_models
@@ -41,6 +41,12 @@ land_jobs = [
     )
     for collection in contracts.CONTRACTS
 ]
+
+odb_pack_job = define_asset_job(
+    "odb_pack",
+    selection=AssetSelection.assets(AssetKey(["extracts", "odb_pack"])),
+    description="Write, gate and publish the ODB extract pack for a period.",
+)
 
 build_models_job = define_asset_job(
     BUILD_MODELS_JOB,

@@ -8,22 +8,8 @@ import pytest
 
 from contracts import reference
 from pipelines.warehouse import connect
-from tests.reference_measures import compute
+from tests.reference_measures import MART_COLUMNS, compute
 
-MART_COLUMNS = [
-    "outcome",
-    "measure_code",
-    "oba_type",
-    "org",
-    "period",
-    "numerator",
-    "denominator",
-    "value",
-    "baseline_period",
-    "baseline_value",
-    "change_from_baseline",
-    "suppressed",
-]
 KEY = ("measure_code", "org", "period")
 
 

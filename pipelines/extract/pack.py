@@ -164,7 +164,9 @@ def write_pack(
     loaded = versions["loaded_at"].drop_nulls()
     data_as_at = loaded.max().replace(microsecond=0).isoformat(sep=" ") if loaded.len() else None
     measures = tuple(
-        code for code in inputs.catalog["measure_code"].to_list() if code in set(rows["measure_code"])
+        code
+        for code in inputs.catalog["measure_code"].to_list()
+        if code in set(rows["measure_code"])
     )
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -155,16 +155,20 @@ def _cell(row: dict | None, unit: str, *, region: bool = False) -> str:
 
 
 def _table(outcome: int, measures: Sequence[Measure], rows: dict, period: str, orgs) -> str:
-    head = "".join(f'<th scope="col" class="{"region" if o == REGION else ""}">{o}</th>' for o in orgs)
+    head = "".join(
+        f'<th scope="col" class="{"region" if o == REGION else ""}">{o}</th>' for o in orgs
+    )
     body = []
     for m in measures:
-        cells = "".join(_cell(rows.get((m.code, o, period)), m.unit, region=o == REGION) for o in orgs)
+        cells = "".join(
+            _cell(rows.get((m.code, o, period)), m.unit, region=o == REGION) for o in orgs
+        )
         region = rows.get((m.code, REGION, period))
         base = NO_VALUE
         change = NO_VALUE
         if region is not None and region["baseline_value"] is not None:
             base = (
-                f'{fmt(region["baseline_value"], m.unit)} '
+                f"{fmt(region['baseline_value'], m.unit)} "
                 f'<span class="meta">({periods_label(region["baseline_period"])})</span>'
             )
         if region is not None and not region["suppressed"]:
@@ -334,7 +338,11 @@ def _figure(m: Measure, rows: dict, periods: Sequence[str], orgs: Sequence[str])
         )
     else:
         base = "No regional baseline to show."
-    gaps = any(r is not None and r["suppressed"] for o in orgs for r in [rows.get((m.code, o, p)) for p in periods])
+    gaps = any(
+        r is not None and r["suppressed"]
+        for o in orgs
+        for r in [rows.get((m.code, o, p)) for p in periods]
+    )
     gap_note = " Gaps: suppressed figures (*) or no figure." if gaps else ""
     return (
         '<figure class="chart">'
