@@ -20,7 +20,8 @@ from contracts.parse import as_boolean, as_date, as_decimal, as_integer
 
 PERIOD_FIRST = "_period_first"
 PERIOD_LAST = "_period_last"
-HIDDEN_COLUMNS = (PERIOD_FIRST, PERIOD_LAST)
+FILE_INDEX = "_file"  # which file of a batch a row came from: rules across rows stay per file
+HIDDEN_COLUMNS = (PERIOD_FIRST, PERIOD_LAST, FILE_INDEX)
 
 
 def rule(name: str, *statistics: str) -> Callable:
@@ -183,7 +184,11 @@ def _denominator_below_numerator(data: PolarsData, *, indicator: str, numerator:
 def _duplicate_key(data: PolarsData, *, key: tuple[str, ...]) -> pl.LazyFrame:
     """Every row sharing a duplicated key fails, not just the later ones."""
     complete = pl.all_horizontal(pl.col(c).is_not_null() for c in key)
-    return _passes(data, complete & pl.struct(key).is_duplicated())
+    return _passes(data, complete & pl.struct([*key, *_per_file(data)]).is_duplicated())
+
+
+def _per_file(data: PolarsData) -> list[str]:
+    return [FILE_INDEX] if FILE_INDEX in data.lazyframe.collect_schema().names() else []
 
 
 @rule("area_for_version", "version")
@@ -200,8 +205,7 @@ def _missing_items(data: PolarsData, items: pl.Expr, expected: pl.Expr) -> pl.La
 
     ``expected`` is, per row, the list of items its unit needs; ``items`` the row's item.
     """
-    unit = pl.col(data.key)
-    have = items.implode().over(unit)
+    have = items.implode().over([data.key, *_per_file(data)])
     missing = expected.list.set_difference(have).list.len() > 0
     return _passes(data, _present(data) & missing)
 

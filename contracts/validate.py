@@ -14,7 +14,7 @@ import pandera.polars as pa
 import polars as pl
 
 from contracts import CONTRACTS
-from contracts.checks import PERIOD_FIRST, PERIOD_LAST
+from contracts.checks import FILE_INDEX, PERIOD_FIRST, PERIOD_LAST
 from contracts.files import RefusedFile, ReturnFile, parse_name, refusal
 from contracts.parse import PARSERS
 from contracts.periods import Period
@@ -49,20 +49,38 @@ class CheckedReturn:
 
 def check_file(path: Path) -> CheckedReturn:
     """Parse the name, read and check one return file. Never raises for bad input."""
-    result = CheckedReturn(path=path)
-    try:
-        result.file = parse_name(path)
-        frame = read_return(result.file)
-        model = CONTRACTS[result.file.collection]
-        result.warnings = _check_columns(frame, model)
-        frame = frame.select(_columns(model))
-    except RefusedFile as error:
-        result.refused = refusal(path, error)
-        return result
-    result.rows = frame.height
-    result.failures = check_rows(model, frame, Period.parse(result.file.period))
-    result.valid = typed(model, frame, result.failures)
-    return result
+    return check_files([path])[0]
+
+
+def check_files(paths: list[Path]) -> list[CheckedReturn]:
+    """Check many returns; those of one collection in one pass (a check costs per pass, not
+    per file). Results are in the order of ``paths``."""
+    results, frames = [], {}
+    for path in paths:
+        result = CheckedReturn(path=path)
+        try:
+            result.file = parse_name(path)
+            frame = read_return(result.file)
+            model = CONTRACTS[result.file.collection]
+            result.warnings = _check_columns(frame, model)
+            frames[path] = frame.select(_columns(model))
+            result.rows = frame.height
+        except RefusedFile as error:
+            result.refused = refusal(path, error)
+        results.append(result)
+    for collection in {r.file.collection for r in results if r.path in frames}:
+        batch = [r for r in results if r.path in frames and r.file.collection == collection]
+        _check_batch(CONTRACTS[collection], batch, [frames[r.path] for r in batch])
+    return results
+
+
+def _check_batch(model, results: list[CheckedReturn], frames: list[pl.DataFrame]) -> None:
+    periods = [Period.parse(r.file.period) for r in results]
+    failures = _failures_of_batch(model, frames, periods)
+    by_file = failures.partition_by(FILE_INDEX, as_dict=True, include_key=False)
+    for index, (result, frame) in enumerate(zip(results, frames, strict=True)):
+        result.failures = by_file.get((index,), pl.DataFrame(schema=FAILURE_SCHEMA))
+        result.valid = typed(model, frame, result.failures)
 
 
 def _check_columns(frame: pl.DataFrame, model: type[pa.DataFrameModel]) -> list[str]:
@@ -80,28 +98,54 @@ def _columns(model: type[pa.DataFrameModel]) -> tuple[str, ...]:
 
 def check_rows(model: type[pa.DataFrameModel], frame: pl.DataFrame, period: Period) -> pl.DataFrame:
     """Every (row, column, rule, value) failure of the rows of ``frame`` for ``period``."""
-    if frame.height == 0:
-        return pl.DataFrame(schema=FAILURE_SCHEMA)
-    context = frame.with_columns(
-        pl.lit(period.first_day).alias(PERIOD_FIRST), pl.lit(period.last_day).alias(PERIOD_LAST)
+    return _failures_of_batch(model, [frame], [period]).drop(FILE_INDEX)
+
+
+def _failures_of_batch(model, frames: list[pl.DataFrame], periods: list[Period]) -> pl.DataFrame:
+    """Failures of several files' rows checked together, with the file each came from."""
+    batch = pl.concat(
+        [
+            frame.with_columns(
+                pl.lit(period.first_day).alias(PERIOD_FIRST),
+                pl.lit(period.last_day).alias(PERIOD_LAST),
+                pl.lit(index, dtype=pl.Int32).alias(FILE_INDEX),
+                _row_number(),
+            )
+            for index, (frame, period) in enumerate(zip(frames, periods, strict=True))
+        ]
     )
+    if batch.height == 0:
+        return pl.DataFrame(schema={FILE_INDEX: pl.Int32, **FAILURE_SCHEMA})
     try:
-        model.validate(context, lazy=True)
-        failures = pl.DataFrame(schema=FAILURE_SCHEMA)
+        model.validate(batch.drop("row"), lazy=True)
+        failures = pl.DataFrame(schema={FILE_INDEX: pl.Int32, **FAILURE_SCHEMA})
     except pa.errors.SchemaErrors as errors:
-        failures = _failures(errors.failure_cases)
-    failures = _fail_whole_units(model, frame, failures)
-    return _mask_identifiers(failures).sort("row", "column", "rule")
+        failures = _failures(errors.failure_cases, batch.select(FILE_INDEX, "row"))
+    failures = _fail_whole_units(model, batch, failures)
+    return _mask_identifiers(failures).sort(FILE_INDEX, "row", "column", "rule")
 
 
-def _failures(cases: pl.DataFrame) -> pl.DataFrame:
+def _row_number() -> pl.Expr:
+    """The row as a spreadsheet shows it: the header is row 1."""
+    return (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("row")
+
+
+def _failures(cases: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """pandera's failure cases (``index`` into the batch) as (file, row, column, rule, value)."""
     rule = pl.col("check").str.replace(r"\(.*$", "")
-    return cases.select(
-        (pl.col("index").cast(pl.Int64) + 2).alias("row"),
-        pl.col("column"),
-        pl.when(rule == "not_nullable").then(pl.lit("required")).otherwise(rule).alias("rule"),
-        pl.col("failure_case").alias("value"),
-    ).unique(maintain_order=True)
+    positions = rows.with_row_index("index").with_columns(pl.col("index").cast(pl.Int64))
+    return (
+        cases.with_columns(pl.col("index").cast(pl.Int64))
+        .join(positions, on="index")
+        .select(
+            FILE_INDEX,
+            "row",
+            pl.col("column"),
+            pl.when(rule == "not_nullable").then(pl.lit("required")).otherwise(rule).alias("rule"),
+            pl.col("failure_case").alias("value"),
+        )
+        .unique(maintain_order=True)
+    )
 
 
 def _fail_whole_units(
@@ -112,13 +156,14 @@ def _fail_whole_units(
     if unit is None or failures.is_empty():
         return failures
     column, unit_rule = unit
-    rows = frame.select(pl.col(column).alias("unit")).with_row_index("row", offset=2)
-    rows = rows.with_columns(pl.col("row").cast(pl.Int64))
-    failing_units = rows.join(failures.select("row").unique(), on="row").drop_nulls("unit")
+    rows = frame.select(FILE_INDEX, "row", pl.col(column).alias("unit"))
+    failed_rows = failures.select(FILE_INDEX, "row").unique()
+    failing_units = rows.join(failed_rows, on=[FILE_INDEX, "row"]).drop_nulls("unit")
     knock_on = (
-        rows.join(failing_units.select("unit").unique(), on="unit")
-        .join(failures.select("row").unique(), on="row", how="anti")
+        rows.join(failing_units.select(FILE_INDEX, "unit").unique(), on=[FILE_INDEX, "unit"])
+        .join(failed_rows, on=[FILE_INDEX, "row"], how="anti")
         .select(
+            FILE_INDEX,
             "row",
             pl.lit(column).alias("column"),
             pl.lit(unit_rule).alias("rule"),
@@ -159,9 +204,7 @@ def typed(
 ) -> pl.DataFrame:
     """The rows that passed, each column read as its contract's type, with ``source_row``."""
     failed = failures.select(pl.col("row").unique())
-    rows = frame.with_row_index(SOURCE_ROW, offset=2).with_columns(
-        pl.col(SOURCE_ROW).cast(pl.Int64)
-    )
+    rows = frame.with_columns(_row_number().alias(SOURCE_ROW))
     rows = rows.join(failed, left_on=SOURCE_ROW, right_on="row", how="anti")
     return rows.select(SOURCE_ROW, *(_typed_column(model, c) for c in _columns(model)))
 

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import shutil
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import duckdb
 import polars as pl
 
 from contracts.files import RefusedFile, ReturnFile, parse_name, refusal
-from contracts.validate import CheckedReturn, check_file
+from contracts.validate import CheckedReturn, check_file, check_files
 from pipelines.pseudonyms import pseudonymise
 from pipelines.warehouse import slot_rows
 
@@ -71,22 +72,74 @@ def _outcome_for_name(path: Path, reason: str) -> LoadOutcome:
     )
 
 
+# Returns of one collection are checked together, a batch of files at a time: each rule then
+# runs once per batch rather than once per file, and memory stays bounded.
+BATCH_BYTES = 256 * 2**20
+
+
+def load_slots(
+    con: duckdb.DuckDBPyConnection,
+    slots: list[list[ReturnFile]],
+    *,
+    archive: Path,
+    key: bytes,
+    progress: Callable[[list[LoadOutcome]], None] = lambda outcomes: None,
+) -> list[LoadOutcome]:
+    """Load many slots (each a list of its files); ``progress`` hears each slot's outcomes."""
+    outcomes = []
+    for batch in _batches(slots):
+        todo = [latest_file(files).path for files in batch if not is_loaded(con, files)]
+        checked = {result.path: result for result in check_files(todo)}
+        for files in batch:
+            slot_outcomes = load_slot(con, files, archive=archive, key=key, checked=checked)
+            progress(slot_outcomes)
+            outcomes += slot_outcomes
+    return outcomes
+
+
+def _batches(slots: list[list[ReturnFile]]):
+    batch, size = [], 0
+    for files in slots:
+        batch.append(files)
+        size += latest_file(files).path.stat().st_size
+        if size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def latest_file(files: list[ReturnFile]) -> ReturnFile:
+    return max(files, key=lambda f: (f.version, f.path.name))
+
+
 def load_slot(
-    con: duckdb.DuckDBPyConnection, files: list[ReturnFile], *, archive: Path, key: bytes
+    con: duckdb.DuckDBPyConnection,
+    files: list[ReturnFile],
+    *,
+    archive: Path,
+    key: bytes,
+    checked: dict[Path, CheckedReturn] | None = None,
 ) -> list[LoadOutcome]:
     """Load the latest acceptable version of one slot; report every file of the slot.
 
     A refused resubmission leaves the version before it in place, in whatever order the
-    files arrived. Every file version is archived.
+    files arrived. Every file version is archived. ``checked`` holds files checked already.
     """
     for file in files:
         _archive(file, archive, file_sha256(file.path))
-    return _walk(con, files, lambda file, digest: _load_file(con, file, digest, key))
+    checked = checked or {}
+    return _walk(
+        con,
+        files,
+        lambda file, digest: _load_file(
+            con, file, digest, key, checked.get(file.path) or check_file(file.path)
+        ),
+    )
 
 
-def _load_file(con, file: ReturnFile, digest: str, key: bytes) -> LoadOutcome:
+def _load_file(con, file: ReturnFile, digest: str, key: bytes, checked) -> LoadOutcome:
     received_at = dt.datetime.fromtimestamp(file.path.stat().st_mtime)  # when it landed
-    checked = check_file(file.path)
     if checked.refused:
         _record(con, file, digest, received_at, checked, is_current=False)
         return _outcome(file, checked, "refused")
@@ -197,6 +250,7 @@ def _not_loaded(file: ReturnFile) -> LoadOutcome:
 
 def is_loaded(con, files: list[ReturnFile]) -> bool:
     """True when every file of a slot that matters is known already: nothing to load."""
+    # (also asked before checking a batch: hashing is cached per file state)
     return all(o.status != "not loaded" for o in _walk(con, files, lambda f, d: _not_loaded(f)))
 
 

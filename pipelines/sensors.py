@@ -5,7 +5,7 @@ from __future__ import annotations
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, sensor
 
 from pipelines.jobs import land_job_name, land_jobs
-from pipelines.loading import discover, file_sha256
+from pipelines.loading import discover, file_sha256, latest_file
 from pipelines.partitions import slot_key
 from pipelines.resources import WarehouseResource
 
@@ -22,7 +22,7 @@ def landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseResourc
     for outcome in refused:
         context.log.warning(f"refused: {outcome.refused}")
     for (collection, org, period), files in sorted(slots.items()):
-        latest = max(files, key=lambda f: (f.version, f.path.name))
+        latest = latest_file(files)
         yield RunRequest(
             job_name=land_job_name(collection),
             partition_key=str(slot_key(org, period)),

@@ -24,7 +24,7 @@ from dagster import (
 
 import contracts
 from pipelines.assets.metadata import markdown_table
-from pipelines.loading import LoadOutcome, discover, load_slot
+from pipelines.loading import LoadOutcome, discover, load_slots
 from pipelines.partitions import org_and_period, org_period_partitions
 from pipelines.resources import WarehouseResource
 
@@ -61,22 +61,28 @@ def build_ingest_asset(collection: str) -> AssetsDefinition:
     )
     def ingest(context: AssetExecutionContext, warehouse: WarehouseResource):
         slots, _ = discover(warehouse.settings.landing)
-        keys = context.partition_keys
-        outcomes: list[LoadOutcome] = []
+        wanted = []
+        for partition_key in context.partition_keys:
+            org, period = org_and_period(collection, partition_key)
+            if (collection, org, period) in slots:
+                wanted.append(slots[(collection, org, period)])
+            else:
+                context.log.warning(f"no {collection} return for {org} {period} in landing")
+        done = []
+
+        def progress(slot_outcomes: list[LoadOutcome]) -> None:
+            done.append(slot_outcomes[-1])
+            latest = slot_outcomes[-1]
+            context.log.info(f"[{len(done)}/{len(wanted)}] {latest.file}: {_describe(latest)}")
+
         with warehouse.connect() as con:
-            key_bytes = warehouse.pseudonym_key()
-            for done, partition_key in enumerate(keys, start=1):
-                org, period = org_and_period(collection, partition_key)
-                files = slots.get((collection, org, period))
-                if not files:
-                    context.log.warning(f"no {collection} return for {org} {period} in landing")
-                    continue
-                slot_outcomes = load_slot(
-                    con, files, archive=warehouse.settings.archive, key=key_bytes
-                )
-                outcomes += slot_outcomes
-                latest = slot_outcomes[-1]
-                context.log.info(f"[{done}/{len(keys)}] {latest.file}: {_describe(latest)}")
+            outcomes = load_slots(
+                con,
+                wanted,
+                archive=warehouse.settings.archive,
+                key=warehouse.pseudonym_key(),
+                progress=progress,
+            )
             reasons = _top_reasons(con, collection, outcomes)
         yield MaterializeResult(metadata=_metadata(outcomes))
         yield _contract_result(outcomes, reasons)
