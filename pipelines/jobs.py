@@ -35,7 +35,9 @@ ingest_jobs = [
 land_jobs = [
     define_asset_job(
         land_job_name(collection),
-        selection=AssetSelection.assets(ingest_asset_key(collection)).downstream(),
+        # not the extract pack: it is partitioned by period alone, and published on its own
+        selection=AssetSelection.assets(ingest_asset_key(collection)).downstream()
+        - AssetSelection.groups("extracts"),
         description=f"Load one {collection} return and rebuild the models that depend on it.",
         tags=WRITES_WAREHOUSE,
     )

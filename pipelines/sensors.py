@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, sensor
+from contextlib import nullcontext
+
+from dagster import (
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
+)
 
 from pipelines.jobs import land_job_name, land_jobs
-from pipelines.loading import discover, file_sha256, latest_file
+from pipelines.loading import discover, file_sha256, is_loaded, latest_file
 from pipelines.partitions import slot_key
 from pipelines.resources import WarehouseResource
+from pipelines.warehouse import WarehouseBusy, connect
 
 
 @sensor(
@@ -15,13 +24,27 @@ from pipelines.resources import WarehouseResource
     minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
     description="Watches $SWS_LANDING: each new file version loads its (org, period) partition "
-    "and rebuilds what depends on it, once (run key = file name + content digest).",
+    "and rebuilds what depends on it, once (run key = file name + content digest). Returns "
+    "already in the warehouse (e.g. loaded by `sws load`) start nothing.",
 )
 def landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource):
-    slots, refused = discover(warehouse.settings.landing)
+    settings = warehouse.settings
+    slots, refused = discover(settings.landing)
     for outcome in refused:
         context.log.warning(f"refused: {outcome.refused}")
-    for (collection, org, period), files in sorted(slots.items()):
+    try:
+        with (
+            connect(settings.warehouse, read_only=True)
+            if settings.warehouse.exists()
+            else nullcontext()
+        ) as con:
+            new = {
+                slot: files for slot, files in slots.items() if not con or not is_loaded(con, files)
+            }
+    except WarehouseBusy:
+        yield SkipReason("the warehouse is being written: looking again at the next tick")
+        return
+    for (collection, org, period), files in sorted(new.items()):
         latest = latest_file(files)
         yield RunRequest(
             job_name=land_job_name(collection),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import AssetKey, DagsterInstance, PartitionKeyRange, materialize
+from dagster import AssetKey, DagsterInstance, Definitions, PartitionKeyRange, materialize
 
 from contracts.periods import accepted_periods
 from pipelines.assets.ingest import CONTRACT_CHECK, ingest_asset_key, ingest_assets
@@ -28,6 +28,13 @@ def test_definitions_load_with_every_ingest_asset_and_the_dbt_models():
     for collection in COLLECTIONS:
         assert defs.resolve_job_def(f"ingest_{collection}")
     assert defs.resolve_job_def("build_models")
+
+
+def test_every_job_schedule_and_sensor_resolves():
+    Definitions.validate_loadable(defs)
+    jobs = {job.name for job in defs.resolve_all_job_defs()}
+    assert {f"land_{c}" for c in COLLECTIONS} <= jobs
+    assert {"build_models", "odb_pack"} <= jobs
 
 
 def test_partitions_are_org_by_period():

@@ -93,3 +93,47 @@ def test_the_quarterly_refresh_runs_after_each_submission_deadline():
         "2025-11-15 06:00",
         "2026-02-15 06:00",
     ]
+
+
+def test_returns_already_in_the_warehouse_start_nothing(sws_home):
+    from pipelines.loading import discover, load_slot
+    from pipelines.warehouse import connect
+
+    generate(sws_home.landing, periods=1, end_period="2025-26-Q1", scale=0.01, seed=2)
+    slots, _ = discover(sws_home.landing)
+    with connect(sws_home.warehouse) as con:
+        for slot, files in slots.items():
+            if slot[0] != "raw":
+                load_slot(con, files, archive=sws_home.archive, key=b"k")
+    requests = _tick(sws_home)
+    assert {r.job_name for r in requests} == {"land_raw"}
+    assert len(requests) == 5
+
+
+def test_a_busy_warehouse_skips_the_tick(sws_home):
+    import subprocess
+    import sys
+
+    from pipelines.warehouse import connect
+
+    generate(sws_home.landing, periods=1, end_period="2025-26-Q1", scale=0.01, seed=2)
+    with connect(sws_home.warehouse):
+        pass
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+            "print('held', flush=True); time.sleep(60)",
+            str(sws_home.warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        [skip] = _tick(sws_home)
+        assert skip.skip_message.startswith("the warehouse is being written")
+    finally:
+        holder.kill()
+        holder.wait()
