@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--out", type=Path, help="default: $SWS_HOME/extracts/<PERIOD>")
     extract.add_argument("--for", dest="consumer", default="ODB", metavar="CONSUMER")
 
+    cull = command("cull-report", _cull_report, "collected items no used output needs")
+    cull.add_argument("--out", type=Path, help="default: $SWS_HOME/cull_report.csv")
+
     status = command("status", _status, "expected returns of a period against what arrived")
     status.add_argument("--period", help="default: the latest period anything arrived for")
     status.add_argument("--json", action="store_true", help="one JSON object per return")
@@ -234,6 +237,33 @@ def _extract(args) -> int:
     for path in result.files:
         print(f"  {path.relative_to(result.out_dir)}")
     print(f"  {result.gate.message}")
+    return OK
+
+
+# -- cull-report ------------------------------------------------------------------------
+
+
+def _cull_report(args) -> int:
+    import polars as pl
+
+    from pipelines.lineage import LineageError, item_lineage, write_cull_report, write_data_pages
+
+    settings = _settings()
+    if not settings.warehouse.exists():
+        raise CommandError(f"no warehouse at {settings.warehouse}: run `sws load` first")
+    try:
+        lineage = item_lineage(settings)
+        out = write_cull_report(settings, args.out, lineage=lineage)
+        pages = write_data_pages(settings, lineage=lineage)
+    except LineageError as error:
+        raise CommandError(str(error)) from error
+    report = pl.read_csv(out)
+    candidates = report.filter(pl.col("recommend_cull"))
+    print(
+        f"cull report: {report.height} items, {candidates.height} recommended for culling "
+        f"({candidates['burden_hours_per_year'].sum():.1f} recording hours a year) -> {out}"
+    )
+    print(f"what happens to your data: {pages[0].parent / 'index.html'}")
     return OK
 
 

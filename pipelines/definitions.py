@@ -5,6 +5,7 @@ from dagster import Definitions
 from pipelines.assets.dbt import sws_dbt_models
 from pipelines.assets.extract import odb_extract_pack
 from pipelines.assets.ingest import ingest_assets
+from pipelines.assets.lineage import cull_report_asset
 from pipelines.assets.operations import submission_status_report
 from pipelines.jobs import build_models_job, ingest_jobs, land_jobs, odb_pack_job
 from pipelines.resources import build_resources
@@ -16,7 +17,13 @@ from pipelines.settings import Settings, load_settings
 def build_defs(settings: Settings) -> Definitions:
     """The definitions, bound to one warehouse (``sws`` builds them for its own settings)."""
     return Definitions(
-        assets=[*ingest_assets, sws_dbt_models, submission_status_report, odb_extract_pack],
+        assets=[
+            *ingest_assets,
+            sws_dbt_models,
+            submission_status_report,
+            odb_extract_pack,
+            cull_report_asset,
+        ],
         jobs=[*ingest_jobs, *land_jobs, build_models_job, odb_pack_job],
         schedules=[quarterly_regional_refresh, biannual_odb_extract],
         sensors=[landing_sensor],

@@ -32,7 +32,7 @@ from pipelines.extract.report import render_report
 from pipelines.extract.usage import record_delivery
 from pipelines.extract.workbook import write_workbook
 from pipelines.settings import Settings
-from pipelines.warehouse import connect
+from pipelines.warehouse import connect, writer_turn
 
 OUTCOME_TABLES = ("outcome1", "outcome2", "outcome3", "outcome4")
 USED_VERSION_COLUMNS = (
@@ -46,6 +46,7 @@ USED_VERSION_COLUMNS = (
     "rows",
     "loaded",
     "quarantined",
+    "sha256",
 )
 
 
@@ -88,13 +89,13 @@ def org_order() -> list[str]:
 
 
 def read_inputs(settings: Settings) -> ExtractInputs:
-    try:
-        with connect(settings.warehouse, read_only=True) as con:
-            marts = pl.concat([con.sql(f"from marts.{t}").pl() for t in OUTCOME_TABLES])
-            catalog = con.sql("from reference.measures").pl()
-            file_versions = con.sql("from ingest.file_versions").pl()
-    except FileNotFoundError as error:
-        raise ExtractError(str(error)) from error
+    if not settings.warehouse.exists():
+        raise ExtractError(f"no warehouse at {settings.warehouse}: run `sws load` first")
+    # in the writers' queue, so that a load does not start (or is not running) while we read
+    with writer_turn(settings.warehouse), connect(settings.warehouse, read_only=True) as con:
+        marts = pl.concat([con.sql(f"from marts.{t}").pl() for t in OUTCOME_TABLES])
+        catalog = con.sql("from reference.measures").pl()
+        file_versions = con.sql("from ingest.file_versions").pl()
     return ExtractInputs(marts.select(MART_COLUMNS), catalog, file_versions)
 
 
@@ -205,8 +206,7 @@ def write_pack(
                 measures=measures,
                 pack_sha256=None,
                 gate=gate,
-                message=f"the pack for {period} was not published: {gate.message} "
-                f"(details: {rejected / 'gate'})",
+                message=f"{gate.message} (details: {rejected / 'gate'})",
                 rejected_dir=rejected,
             )
         digest = pack_digest(staging, period)

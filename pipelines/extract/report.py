@@ -168,8 +168,8 @@ def _table(outcome: int, measures: Sequence[Measure], rows: dict, period: str, o
         change = NO_VALUE
         if region is not None and region["baseline_value"] is not None:
             base = (
-                f"{fmt(region['baseline_value'], m.unit)} "
-                f'<span class="meta">({periods_label(region["baseline_period"])})</span>'
+                f"{fmt(region['baseline_value'], m.unit)}<br>"
+                f'<span class="meta">{periods_label(region["baseline_period"])}</span>'
             )
         if region is not None and not region["suppressed"]:
             change = fmt_change(region["change_from_baseline"], m.unit)
@@ -189,6 +189,12 @@ def _table(outcome: int, measures: Sequence[Measure], rows: dict, period: str, o
     )
 
 
+def _point_text(row: dict | None, unit: str) -> str:
+    if row is None:
+        return "no figure"
+    return "suppressed" if row["suppressed"] else fmt(row["value"], unit)
+
+
 def chart_svg(m: Measure, rows: dict, periods: Sequence[str], orgs: Sequence[str]) -> str:
     """A turn-the-curve line chart: one line per org, REGION's baseline dashed."""
     width, height = 640, 300
@@ -205,13 +211,21 @@ def chart_svg(m: Measure, rows: dict, periods: Sequence[str], orgs: Sequence[str
     scale_values = values + ([base_value] if base_value is not None else [])
     low = min(scale_values, default=0.0)
     high = max(scale_values, default=1.0)
-    if m.unit in ("count", "sum", "percent") or low >= 0:
-        low = min(low, 0.0)
+    if m.unit in ("count", "sum"):
+        low = min(low, 0.0)  # sizes: from zero
+    else:  # shares and averages: the range of the figures, with a margin
+        margin = (high - low) * 0.15 or max(abs(high) * 0.1, 1.0)
+        low, high = low - margin, high + margin
+        if m.unit == "percent":
+            low, high = max(low, 0.0), min(high, 100.0)
     ticks = nice_ticks(low, high)
-    y_min, y_max = ticks[0], ticks[-1]
     if m.unit == "percent":
-        y_max = min(y_max, 100.0) if high <= 100 else y_max
-        ticks = [t for t in ticks if t <= y_max]
+        ticks = [t for t in ticks if 0 <= t <= 100] or [0.0, 100.0]
+    y_min, y_max = ticks[0], ticks[-1]
+    step_size = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    decimals = 0
+    while decimals < 4 and abs(round(step_size, decimals) - step_size) > 1e-9:
+        decimals += 1
 
     def x(i: int) -> float:
         return left + (plot_w * i / (len(periods) - 1) if len(periods) > 1 else plot_w / 2)
@@ -227,7 +241,7 @@ def chart_svg(m: Measure, rows: dict, periods: Sequence[str], orgs: Sequence[str
     described = []
     for o in orgs:
         points = ", ".join(
-            f"{periods_label(p)} {'suppressed' if r and r['suppressed'] else fmt(r and r['value'], m.unit)}"
+            f"{periods_label(p)} {_point_text(r, m.unit)}"
             for p, r in zip(periods, series[o], strict=True)
         )
         described.append(f"{o}: {points}.")
@@ -248,7 +262,7 @@ def chart_svg(m: Measure, rows: dict, periods: Sequence[str], orgs: Sequence[str
             f'<line x1="{left}" x2="{left + plot_w}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
             'stroke="#d8dde0" stroke-width="1"/>'
             f'<text x="{left - 8}" y="{y(t) + 4:.1f}" text-anchor="end" fill="#4c6272">'
-            f"{html.escape(fmt(t, 'sum' if m.unit == 'percent' else m.unit))}</text>"
+            f"{t:,.{decimals}f}</text>"
         )
     parts.append(
         f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" stroke="#768692"/>'
@@ -293,8 +307,9 @@ def chart_svg(m: Measure, rows: dict, periods: Sequence[str], orgs: Sequence[str
                 segment = []
                 continue
             segment.append(f"{x(i):.1f},{y(r['value']):.1f}")
+            radius = 3.5 if o == REGION else 2.5
             dots.append(
-                f'<circle cx="{x(i):.1f}" cy="{y(r["value"]):.1f}" r="{3.5 if o == REGION else 2.5}" '
+                f'<circle cx="{x(i):.1f}" cy="{y(r["value"]):.1f}" r="{radius}" '
                 f'fill="{colour}"><title>{o} {periods_label(periods[i])}: '
                 f"{html.escape(fmt(r['value'], m.unit))}</title></circle>"
             )
@@ -407,6 +422,6 @@ def render_report(
         "<li>Definitions of every measure, and the returns and versions used, are in the "
         "notes sheet of the workbook.</li>"
         f"{rules}</ul></section></main>"
-        "<footer>Social Work Outcomes Warehouse &middot; official statistics in development"
-        "</footer></body></html>"
+        "<footer>Social Work Outcomes Warehouse &middot; ODB extract pack "
+        f"{periods_label(period)}</footer></body></html>"
     )

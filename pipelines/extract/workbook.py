@@ -161,7 +161,7 @@ def _notes_sheet(
     built_at: str,
     data_as_at: str | None,
 ) -> None:
-    widths = [38, 11, 12, 10, 34, 20, 20, 70, 10, 12]
+    widths = [38, 11, 12, 10, 34, 20, 20, 70, 10, 12, 66]
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     last_col = len(widths) - 1

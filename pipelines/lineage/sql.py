@@ -146,7 +146,8 @@ class ScopeWalker:
                 raise LineageError(f"{node.sql()[:60]} is outside its select")
             key = child.arg_key
             if key == "expressions":
-                return values[outputs[projections.index(child)]]
+                position = next(i for i, p in enumerate(projections) if p is child)
+                return values[outputs[position]]
             if key in ("where", "joins", "group", "having", "qualify", "distinct", "windows"):
                 return rows
             if key in ("order", "limit", "offset"):
