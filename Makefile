@@ -14,10 +14,15 @@ $(BIN)/sws: pyproject.toml
 
 install: $(BIN)/sws
 
-# Sample returns for the five Trusts and REGION -> contracts -> warehouse -> dbt models.
+# Sample returns for the five Trusts and REGION -> contracts -> warehouse -> outcome marts
+# -> the ODB extract pack for the latest sample period -> the cull report.
+DEMO_PERIOD := 2025-26-Q4
+
 demo: install
-	$(BIN)/sws sample --out $(SWS_HOME)/landing
+	$(BIN)/sws sample --out $(SWS_HOME)/landing --end-period $(DEMO_PERIOD)
 	$(BIN)/sws load
+	$(BIN)/sws extract --period $(DEMO_PERIOD)
+	$(BIN)/sws cull-report
 
 lint: install
 	$(BIN)/ruff check .

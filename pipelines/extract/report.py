@@ -64,6 +64,7 @@ table.figures thead th.measure, table.figures td.measure { text-align: left; }
 table.figures td { text-align: right; font-variant-numeric: tabular-nums; }
 table.figures td.region, table.figures th.region { font-weight: bold; background: #f6f8f9; }
 td.measure code, .chart code { color: #4c6272; font-size: 12px; }
+td .meta { white-space: nowrap; }
 td.suppressed { color: #d5281b; font-weight: bold; }
 .charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 20px;
   margin-top: 16px; }
