@@ -19,6 +19,19 @@ from pipelines.pseudonyms import pseudonymise
 
 SLOT_COLUMNS = {"org": pl.String, "period": pl.String, "version": pl.Int32}
 
+# Every delivery of an extract (the cull report reads which measures are still used).
+USAGE_DDL = """
+create schema if not exists usage;
+create table if not exists usage.deliveries (
+    delivered_at timestamp not null,
+    consumer varchar not null,
+    period varchar not null,
+    measures varchar[] not null,
+    pack_sha256 varchar not null,
+    out_dir varchar not null
+);
+"""
+
 INGEST_DDL = """
 create schema if not exists returns;
 create schema if not exists ingest;
@@ -103,6 +116,7 @@ def _opened(path: Path, *, read_only: bool):
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(INGEST_DDL)
+    con.execute(USAGE_DDL)
     for collection in CONTRACTS:
         empty = slot_rows(collection, loaded_shape(collection), org="", period="", version=0)
         con.register("empty_rows", empty)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 NUMBER = r"[\d,]+(?:\.\d+)?"
-# each phase and floor: phase, wall s, rows, rows/s, peak RSS MB, others %, load1
-FIGURES = rf"\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}->{NUMBER}"
+# each phase and floor: phase, wall s, CPU s, rows, rows/s, peak RSS MB, others %, load1
+FIGURES = r"".join(rf"\s+{NUMBER}" for _ in range(7)) + rf"->{NUMBER}"
 PHASES = (
     "floor: polars read",
     "sws validate",

@@ -13,17 +13,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-USAGE_DDL = """
-create schema if not exists usage;
-create table if not exists usage.deliveries (
-    delivered_at timestamp not null,
-    consumer varchar not null,
-    period varchar not null,
-    measures varchar[] not null,
-    pack_sha256 varchar not null,
-    out_dir varchar not null
-);
-"""
+from pipelines.warehouse import USAGE_DDL
 
 
 def ensure_usage_table(con: duckdb.DuckDBPyConnection) -> None:
