@@ -97,6 +97,7 @@ class Measure:
     attempts: int = 1  # ... of how many
     note: str = ""
     steps: dict[str, float] = field(default_factory=dict)
+    rss_by_process_mb: dict[str, float] = field(default_factory=dict)  # sampled peak per name
     stderr_lines: list[tuple[float, str]] = field(default_factory=list, repr=False)
 
     @property
@@ -134,17 +135,24 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _tree_rss(root: int) -> int:
-    """Bytes resident in ``root`` and all its descendants now (shared pages counted per process)."""
+def _tree_rss(root: int, by_name: dict[str, int]) -> int:
+    """Bytes resident in ``root`` and all its descendants now (shared pages counted per process).
+
+    ``by_name`` keeps the peak of each process name (``sws``, ``dbt``, ``python3`` ...).
+    """
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
         todo.extend(_children(pid))
         try:
             with open(f"/proc/{pid}/statm") as statm:
-                total += int(statm.read().split()[1]) * PAGE
+                rss = int(statm.read().split()[1]) * PAGE
+            with open(f"/proc/{pid}/comm") as comm:
+                name = comm.read().strip()
         except (OSError, IndexError, ValueError):
-            pass
+            continue
+        total += rss
+        by_name[name] = max(by_name.get(name, 0), rss)
     return total
 
 
@@ -161,12 +169,12 @@ def run_phase(
     stderr_lines: list[tuple[float, str]] = []
     with (log_dir / f"{slug}.out").open("wb") as out:
         proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.PIPE, cwd=log_dir)
-        peak = [0]
+        peak, by_name = [0], {}
         done = threading.Event()
 
         def sample() -> None:
             while not done.wait(SAMPLE_EVERY):
-                peak[0] = max(peak[0], _tree_rss(proc.pid))
+                peak[0] = max(peak[0], _tree_rss(proc.pid, by_name))
 
         def read_stderr() -> None:
             for raw in proc.stderr:
@@ -200,6 +208,7 @@ def run_phase(
         load_before=round(load_before, 2),
         load_after=round(os.getloadavg()[0], 2),
         exit_code=proc.returncode,
+        rss_by_process_mb={k: round(v / 2**20, 1) for k, v in sorted(by_name.items())},
         stderr_lines=stderr_lines,
     )
 
@@ -220,7 +229,7 @@ def measure(phase: str, argv_for, *, retry: bool = True, prepare=None, **kwargs)
         result.attempt = attempt
         if best is None or result.others_cpu_pct < best.others_cpu_pct:
             best = result
-        if not (retry and result.busy and result.exit_code == 0):
+        if attempt > RETRIES or not (retry and result.busy and result.exit_code == 0):
             break
         print(
             f"  ({phase}: others used {result.others_cpu_pct:.0f}% of the machine; measuring "
@@ -355,6 +364,7 @@ def bench_scale(sf: float | None, work: Path) -> dict:
     """Generate, then measure every phase for one scale factor (``None``: smoke)."""
     periods, scale = SMOKE if sf is None else workload(sf)
     label = _label(sf)
+    commit = _commit()  # the code measured (colleagues commit while a run goes on)
     landing, home, logs = work / "landing", work / "home", work / "logs"
     for path in (landing, home, logs, work / "floor.duckdb", work / "extract"):
         if path.is_dir():
@@ -475,7 +485,7 @@ def bench_scale(sf: float | None, work: Path) -> dict:
     return {
         "label": label,
         "sf": sf,
-        "commit": _commit(),
+        "commit": commit,
         "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
         "periods": periods,
         "generator_scale": scale,
