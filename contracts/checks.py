@@ -21,7 +21,6 @@ from contracts.parse import as_boolean, as_date, as_decimal, as_integer
 PERIOD_FIRST = "_period_first"
 PERIOD_LAST = "_period_last"
 FILE_INDEX = "_file"  # which file of a batch a row came from: rules across rows stay per file
-HIDDEN_COLUMNS = (PERIOD_FIRST, PERIOD_LAST, FILE_INDEX)
 
 
 def rule(name: str, *statistics: str) -> Callable:

@@ -1,7 +1,7 @@
 """A regional load: the runs that bring the warehouse up to date with the landing folder.
 
-``plan_load`` is shared by ``sws load`` (which executes the runs in this process) and by the
-schedules and sensors (which submit them), so every load takes the same path.
+``sws load`` plans with ``plan_load`` and executes the runs in this process, on the same
+ingest and dbt jobs the Dagster UI, the landing sensor and the schedule launch.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster import DagsterInstance, Definitions, RunRequest
+from dagster import DagsterInstance, Definitions
 
 from pipelines.jobs import BUILD_MODELS_JOB, ingest_job_name
 from pipelines.loading import Slot, discover, is_loaded
@@ -32,9 +32,6 @@ class PlannedRun:
         if not self.partition_keys:
             return {}
         return {RANGE_START: self.partition_keys[0], RANGE_END: self.partition_keys[-1]}
-
-    def run_request(self) -> RunRequest:
-        return RunRequest(job_name=self.job_name, tags=self.tags)
 
     def describe(self) -> str:
         if self.collection is None:

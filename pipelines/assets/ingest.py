@@ -107,17 +107,20 @@ def _metadata(outcomes: list[LoadOutcome]) -> dict:
         "loaded": sum(o.loaded for o in read),
         "quarantined": sum(o.quarantined for o in read),
         "refused": sum(o.refused is not None for o in outcomes),
-        "per_file": MetadataValue.md(
-            markdown_table(
-                pl.DataFrame(
-                    [o.as_json() | {"status": o.status} for o in outcomes],
-                    schema_overrides={"refused": pl.String},
-                ).select("file", "status", "rows", "loaded", "quarantined", "refused")
-                if outcomes
-                else pl.DataFrame({"file": []})
-            )
-        ),
+        "per_file": MetadataValue.md(_per_file_table(outcomes)),
     }
+
+
+def _per_file_table(outcomes: list[LoadOutcome]) -> str:
+    columns = ("file", "status", "rows", "loaded", "quarantined", "refused")
+    rows = [{c: getattr(o, c) for c in columns} for o in outcomes]
+    return markdown_table(
+        pl.DataFrame(
+            rows,
+            schema=dict.fromkeys(columns, pl.String)
+            | {"rows": pl.Int64, "loaded": pl.Int64, "quarantined": pl.Int64},
+        )
+    )
 
 
 def _top_reasons(con, collection: str, outcomes: list[LoadOutcome]) -> list[tuple[str, int]]:
