@@ -143,7 +143,7 @@ def _load(args) -> int:
     from pipelines.regional_load import execute_load, plan_load
     from pipelines.warehouse import connect
 
-    runs = plan_load(settings.landing, settings.warehouse)
+    runs = plan_load(settings)
     log = settings.home / "logs" / "sws-load.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     terminal = sys.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -14,10 +15,32 @@ sws_dbt_project.prepare_if_dev()
 
 def manifest_is_stale() -> bool:
     """True when the manifest is missing or older than a model, seed or project file."""
-    manifest = sws_dbt_project.manifest_path
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR.parent / "seeds"]
-    sources += [p for d in ("models", "macros", "tests") for p in (DBT_PROJECT_DIR / d).rglob("*")]
-    return any(p.stat().st_mtime > built for p in sources if p.exists())
+    return changed_since(sws_dbt_project.manifest_path)
+
+
+def project_mtime(project_dir: Path = DBT_PROJECT_DIR) -> float:
+    """The newest modification time of anything that changes the compiled SQL or manifest."""
+    paths = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
+    for folder in ("models", "macros", "tests", "analyses", "snapshots"):
+        paths += (project_dir / folder).rglob("*")
+    paths += (project_dir.parent / "seeds").rglob("*")
+    return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
+
+
+def changed_since(built: Path) -> bool:
+    """True when ``built`` is missing or older than anything in the dbt project."""
+    return not built.exists() or built.stat().st_mtime < project_mtime()
+
+
+def last_build_is_current(target: Path) -> bool:
+    """True when the last dbt build in ``target`` passed and the project has not changed since.
+
+    Then a load need only rebuild what is downstream of the returns it changed.
+    """
+    run_results = target / "run_results.json"
+    if changed_since(run_results):
+        return False
+    results = json.loads(run_results.read_text())
+    return results["args"].get("which") == "build" and all(
+        r["status"] in ("success", "pass", "warn", "no-op") for r in results["results"]
+    )

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from dagster import DagsterInstance, Definitions
+from dagster import AssetKey, AssetSelection, DagsterInstance, Definitions
 
+from pipelines.assets.dbt import sws_dbt_models
+from pipelines.assets.ingest import ingest_asset_key
 from pipelines.jobs import BUILD_MODELS_JOB, ingest_job_name
 from pipelines.loading import Slot, discover, is_loaded
 from pipelines.partitions import org_period_partitions, slot_key
+from pipelines.project import last_build_is_current
+from pipelines.settings import Settings
 from pipelines.warehouse import connect
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
+FILE_VERSIONS = AssetKey(["ingest", "file_versions"])
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,8 @@ class PlannedRun:
     job_name: str
     collection: str | None = None
     partition_keys: tuple[str, ...] = ()
+    # a dbt build of only the models downstream of these returns; None builds every model
+    models_of: tuple[str, ...] | None = None
 
     @property
     def tags(self) -> dict[str, str]:
@@ -34,24 +40,33 @@ class PlannedRun:
         return {RANGE_START: self.partition_keys[0], RANGE_END: self.partition_keys[-1]}
 
     def describe(self) -> str:
+        if self.collection is None and self.models_of is not None:
+            return f"building the dbt models downstream of {', '.join(self.models_of)}"
         if self.collection is None:
             return "building the dbt models (staging, marts) with their tests"
         return f"loading {len(self.partition_keys)} {self.collection} return(s)"
 
 
-def plan_load(landing: Path, warehouse: Path) -> list[PlannedRun]:
-    """An ingest run per block of changed (org, period) partitions of a return, then dbt."""
-    slots, _ = discover(landing)
+def plan_load(settings: Settings) -> list[PlannedRun]:
+    """An ingest run per block of changed (org, period) partitions of a return, then dbt.
+
+    dbt builds only the models downstream of the changed returns when the warehouse's last
+    build passed with the current project; otherwise (first load, new code) every model.
+    """
+    slots, _ = discover(settings.landing)
+    warehouse = settings.warehouse
     if warehouse.exists():
         with connect(warehouse, read_only=True) as con:
             changed = {slot for slot, files in slots.items() if not is_loaded(con, files)}
     else:
         changed = set(slots)
     runs = []
-    for collection in sorted({slot[0] for slot in changed}):
+    changed_returns = tuple(sorted({slot[0] for slot in changed}))
+    for collection in changed_returns:
         for keys in _rectangles(collection, changed):
             runs.append(PlannedRun(ingest_job_name(collection), collection, keys))
-    return [*runs, PlannedRun(BUILD_MODELS_JOB)]
+    scoped = changed_returns and warehouse.exists() and last_build_is_current(settings.dbt_target)
+    return [*runs, PlannedRun(BUILD_MODELS_JOB, models_of=changed_returns if scoped else None)]
 
 
 def _rectangles(collection: str, slots: set[Slot]) -> list[tuple[str, ...]]:
@@ -108,10 +123,23 @@ def execute_load(
     for number, run in enumerate(runs, start=1):
         progress(f"[{number}/{len(runs)}] {run.describe()}")
         result = defs.resolve_job_def(run.job_name).execute_in_process(
-            instance=instance, tags=run.tags, run_config=run_config, raise_on_error=False
+            instance=instance,
+            tags=run.tags,
+            run_config=run_config,
+            raise_on_error=False,
+            asset_selection=_models_downstream_of(defs, run.models_of),
         )
         if not result.success:
             errors = [e.step_failure_data.error for e in result.get_step_failure_events()]
             reason = errors[0].message.strip().splitlines()[-1] if errors else "failed"
             failed.append(f"run {result.run_id[:8]} of {run.job_name} failed: {reason}")
     return failed
+
+
+def _models_downstream_of(defs: Definitions, returns: tuple[str, ...] | None):
+    if returns is None:
+        return None
+    # every load writes ingest.file_versions, from which each mart's row set is built
+    changed = [ingest_asset_key(c) for c in returns] + [FILE_VERSIONS]
+    selection = AssetSelection.assets(*changed).downstream() & AssetSelection.assets(sws_dbt_models)
+    return list(selection.resolve(defs.resolve_asset_graph()))

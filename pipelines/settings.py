@@ -25,6 +25,11 @@ class Settings:
         return self.home / "archive"
 
     @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder for this warehouse: its partial parse and last run results."""
+        return self.home / "dbt-target"
+
+    @property
     def dagster_home_default(self) -> Path:
         return self.home / "dagster"
 

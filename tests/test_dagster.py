@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 from dagster import AssetKey, DagsterInstance, Definitions, PartitionKeyRange, materialize
 
 from contracts.periods import accepted_periods
 from pipelines.assets.ingest import CONTRACT_CHECK, ingest_asset_key, ingest_assets
 from pipelines.definitions import defs
 from pipelines.partitions import org_period_partitions, slot_key
+from pipelines.project import last_build_is_current, project_mtime
 from pipelines.regional_load import plan_load
 from pipelines.resources import build_resources
 from pipelines.sample import generate
@@ -71,7 +75,7 @@ def test_a_partition_materialises_with_its_contract_check(sws_home):
 
 def test_a_regional_load_is_one_run_per_return_not_per_file(sws_home):
     generate(sws_home.landing, periods=4, end_period="2025-26-Q4", scale=0.01, seed=5)
-    runs = plan_load(sws_home.landing, sws_home.warehouse)
+    runs = plan_load(sws_home)
     assert [r.job_name for r in runs] == [
         *(f"ingest_{c}" for c in sorted(COLLECTIONS)),
         "build_models",
@@ -87,7 +91,7 @@ def test_a_regional_load_is_one_run_per_return_not_per_file(sws_home):
 def test_a_missing_return_splits_the_load_into_blocks_that_cover_exactly_what_landed(sws_home):
     generate(sws_home.landing, periods=3, end_period="2025-26-Q4", scale=0.01, seed=5)
     (sws_home.landing / "dsf" / "dsf_SEHSCT_2025-26-Q3.csv").unlink()
-    runs = [r for r in plan_load(sws_home.landing, sws_home.warehouse) if r.collection == "dsf"]
+    runs = [r for r in plan_load(sws_home) if r.collection == "dsf"]
     covered = [key for run in runs for key in run.partition_keys]
     assert len(covered) == len(set(covered)) == 5 * 3 - 1
     assert "SEHSCT|2025-26-Q3" not in covered
@@ -97,3 +101,25 @@ def test_a_missing_return_splits_the_load_into_blocks_that_cover_exactly_what_la
         start, end = run.tags.values()
         in_range = partitions.get_partition_keys_in_range(PartitionKeyRange(start, end))
         assert [str(k) for k in in_range] == list(run.partition_keys)
+
+
+def _run_results(target, *statuses: str, which: str = "build"):
+    target.mkdir(parents=True, exist_ok=True)
+    results = [{"unique_id": f"model.sws.m{i}", "status": s} for i, s in enumerate(statuses)]
+    (target / "run_results.json").write_text(
+        json.dumps({"args": {"which": which}, "results": results})
+    )
+    return target / "run_results.json"
+
+
+def test_only_a_passing_build_of_the_current_project_allows_a_scoped_rebuild(tmp_path):
+    assert not last_build_is_current(tmp_path / "never-built")
+    assert last_build_is_current(
+        _run_results(tmp_path / "ok", "success", "pass", "warn", "no-op").parent
+    )
+    assert not last_build_is_current(_run_results(tmp_path / "fail", "success", "fail").parent)
+    assert not last_build_is_current(_run_results(tmp_path / "err", "error").parent)
+    assert not last_build_is_current(_run_results(tmp_path / "parse", which="parse").parent)
+    old = _run_results(tmp_path / "old", "success")
+    os.utime(old, (project_mtime() - 60, project_mtime() - 60))  # built before the code changed
+    assert not last_build_is_current(old.parent)

@@ -10,11 +10,14 @@ from contextlib import redirect_stdout
 import duckdb
 import polars as pl
 import pytest
+from dagster import AssetKey, DagsterInstance
 
 from contracts.files import parse_name
 from contracts.readers import read_return
 from pipelines.cli import main
-from pipelines.regional_load import plan_load
+from pipelines.definitions import build_defs
+from pipelines.jobs import BUILD_MODELS_JOB
+from pipelines.regional_load import PlannedRun, execute_load, plan_load
 from pipelines.warehouse import connect
 from tests.conftest import SwsRun
 
@@ -168,7 +171,7 @@ def _snapshot(settings) -> dict[str, list[tuple]]:
 def test_a_second_identical_load_changes_nothing(regional, sws):
     settings, _, _, _ = regional
     before = _snapshot(settings)
-    runs = plan_load(settings.landing, settings.warehouse)
+    runs = plan_load(settings)
     assert [r.job_name for r in runs] == ["build_models"]  # no ingest run is needed
     again = sws("load", "--json")
     assert again.status == 1
@@ -227,6 +230,46 @@ def test_a_higher_version_supersedes_and_the_earlier_stays_archived(regional, ch
         [file.org, file.period],
     )
     assert current == [(1, False), (2, True)]
+
+
+def _marts(settings) -> dict[str, list[tuple]]:
+    with connect(settings.warehouse, read_only=True) as con:
+        return {
+            f"outcome{n}": sorted(con.execute(f"from marts.outcome{n}").fetchall(), key=repr)
+            for n in range(1, 5)
+        }
+
+
+def _last_run_of(instance, asset: str) -> str:
+    event = instance.get_latest_materialization_event(AssetKey(asset.split("/")))
+    return event.run_id
+
+
+def test_a_resubmission_rebuilds_only_the_models_downstream_of_it(regional, changed):
+    """The `changed` load (dsf and star) rebuilt their chains and the marts, nothing else,
+    and its marts equal those of a full rebuild."""
+    settings = regional[0]
+    instance = DagsterInstance.get()
+    scoped_run = _last_run_of(instance, "staging/stg_dsf")
+    assert _last_run_of(instance, "staging/stg_star") == scoped_run
+    assert _last_run_of(instance, "marts/outcome2") == scoped_run
+    assert _last_run_of(instance, "staging/stg_ascot") != scoped_run
+    assert _last_run_of(instance, "reference/orgs") != scoped_run
+    scoped = _marts(settings)
+    failed = execute_load(
+        build_defs(settings), [PlannedRun(BUILD_MODELS_JOB)], instance=instance, run_config={}
+    )
+    assert failed == []
+    assert _last_run_of(instance, "staging/stg_ascot") != scoped_run  # the full build ran
+    assert _marts(settings) == scoped
+
+
+def test_dbt_tests_are_reported_once_per_model(regional):
+    instance = DagsterInstance.get()
+    records = instance.fetch_observations(AssetKey(["marts", "outcome1"]), limit=1).records
+    metadata = records[0].asset_observation.metadata
+    assert metadata["dbt tests"].value == metadata["dbt tests passed"].value > 5
+    assert metadata["dbt tests not passed"].value == "none"
 
 
 def test_a_nil_return_loads_no_rows(regional, changed):

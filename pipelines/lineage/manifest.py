@@ -17,22 +17,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pipelines.project import DBT_PROJECT_DIR
+from pipelines.project import DBT_PROJECT_DIR, project_mtime
 from pipelines.settings import Settings
 
 from .sql import LineageError
 
-BUILD_TARGET = "dbt-target"
 LINEAGE_TARGET = "lineage-target"
-
-
-def project_mtime(project_dir: Path = DBT_PROJECT_DIR) -> float:
-    """The newest modification time of anything that changes the compiled SQL or manifest."""
-    paths = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
-    for folder in ("models", "macros", "tests", "analyses", "snapshots"):
-        paths += (project_dir / folder).rglob("*")
-    paths += (project_dir.parent / "seeds").rglob("*")
-    return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
 
 
 def _usable(manifest_path: Path, newer_than: float) -> dict | None:
@@ -52,8 +42,8 @@ def compiled_manifest(settings: Settings, *, refresh: bool = False) -> dict:
     """The manifest (as a dict) with compiled SQL of every model; compiles when needed."""
     newest = project_mtime()
     if not refresh:
-        for target in (BUILD_TARGET, LINEAGE_TARGET):
-            manifest = _usable(settings.home / target / "manifest.json", newest)
+        for target in (settings.dbt_target, settings.home / LINEAGE_TARGET):
+            manifest = _usable(target / "manifest.json", newest)
             if manifest is not None:
                 return manifest
     target = settings.home / LINEAGE_TARGET

@@ -1,5 +1,3 @@
-{{ config(materialized="table") }}
-
 -- Every measure row of every outcome, with its baseline (measures.md, Shape of every mart row).
 -- The baseline is the first period with a value for the (measure, org), unless the dbt var
 -- `baseline_period` fixes one.
