@@ -28,7 +28,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@# the dbt templater compiles against a warehouse: a scratch one, never the real one
-	mkdir -p $(SWS_HOME)/lint
+	mkdir -p $(SWS_HOME)/lint/work
 	SWS_HOME=$(SWS_HOME)/lint $(BIN)/sqlfluff lint dbt_project/models --templater dbt \
 		--dialect duckdb --processes 2
 

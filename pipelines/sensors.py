@@ -42,7 +42,8 @@ def landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseResourc
                 slot: files for slot, files in slots.items() if not con or not is_loaded(con, files)
             }
     except WarehouseBusy:
-        yield SkipReason("the warehouse is being written: looking again at the next tick")
+        # not a load (loads write a working copy): something else opened the file to write
+        yield SkipReason("the warehouse is held by another process: looking again at the next tick")
         return
     for (collection, org, period), files in sorted(new.items()):
         latest = latest_file(files)

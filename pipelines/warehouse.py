@@ -1,12 +1,16 @@
 """The embedded DuckDB warehouse: loaded returns, their file versions and quarantine.
 
-Schemas: ``returns`` (one table per collection: loaded rows of the current version, identifiers
-pseudonymised), ``ingest`` (file versions and quarantined failures); dbt builds the rest.
+Writers change a working copy and publish it whole (see ``writing``); readers read the
+published ``warehouse.duckdb``. Schemas: ``returns`` (one table per collection: loaded rows
+of the current version, identifiers pseudonymised), ``ingest`` (file versions and
+quarantined failures); dbt builds the rest.
 """
 
 from __future__ import annotations
 
 import fcntl
+import os
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -67,37 +71,67 @@ create table if not exists ingest.quarantine (
 
 
 class WarehouseBusy(Exception):
-    """Another process holds DuckDB's single write lock."""
+    """Another process holds DuckDB's single write lock on the working copy."""
+
+
+def working_copy(path: Path) -> Path:
+    """The file writers change; readers only ever see what was published from it.
+
+    Same file name in its own folder: DuckDB names the catalog after the file, and the models
+    must read ``warehouse`` in both copies.
+    """
+    return path.parent / "work" / path.name
 
 
 @contextmanager
 def connect(path: Path, *, read_only: bool = False):
-    """A connection; a writing one waits its turn and has the ingest schema in place."""
+    """A reading connection to the published warehouse, or a writing one to the working copy.
+
+    A writing connection waits its turn, has the ingest schema in place, and its changes are
+    published when it closes without error.
+    """
     if read_only:
         if not path.exists():
             raise FileNotFoundError(f"no warehouse at {path}: run `sws load` first")
         with _opened(path, read_only=True) as con:
             yield con
         return
-    with writer_turn(path), _opened(path, read_only=False) as con:
-        ensure_schema(con)
+    with writing(path) as work, _opened(work, read_only=False) as con:
         yield con
 
 
 @contextmanager
-def writer_turn(path: Path):
-    """Hold the warehouse's writer lock: parallel runs queue here instead of failing.
+def writing(path: Path):
+    """The writer's turn on the working copy (ingest schema in place), published at the end.
 
-    DuckDB lets one process write a file and refuses a second at once; every writer (the
-    loader, dbt through its Dagster asset) takes this lock first, so they take turns.
+    DuckDB lets one process write a file and refuses every other process, readers included.
+    So writers take turns (a file lock: parallel runs queue rather than fail) on a working
+    copy, and each turn that ends without error replaces the published file by a copy of it
+    in one rename. A reader is never refused and never waits: it reads the last published
+    state, and one that has the file open keeps its state while a new one is published.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    work = working_copy(path)
+    work.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".writer.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            yield
+            if path.exists() and not work.exists():  # a warehouse from before working copies
+                shutil.copyfile(path, work)
+            with _opened(work, read_only=False) as con:
+                ensure_schema(con)
+            yield work
+            _publish(work, path)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _publish(work: Path, path: Path) -> None:
+    with _opened(work, read_only=False) as con:
+        con.execute("checkpoint")  # everything committed is in the file, none in its WAL
+    publishing = path.with_name(path.name + ".publishing")
+    shutil.copyfile(work, publishing)
+    publishing.chmod(0o644)  # analysts and BI tools read it (interface.md)
+    os.replace(publishing, path)
 
 
 @contextmanager
@@ -107,7 +141,7 @@ def _opened(path: Path, *, read_only: bool):
     except duckdb.IOException as error:
         if "lock" not in str(error):
             raise
-        raise WarehouseBusy(f"the warehouse {path} is being written by another process") from error
+        raise WarehouseBusy(f"the warehouse {path} is held by another process") from error
     try:
         yield con
     finally:

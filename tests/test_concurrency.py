@@ -138,9 +138,51 @@ def test_a_load_killed_mid_write_leaves_the_last_commit_and_reruns_to_the_same_r
         env=_env(sws_home),
     )
     assert killed.stdout.readline().strip() == "mid-write"
+    assert _table_contents(sws_home) == committed  # a reader meanwhile: not refused, no wait
     os.kill(killed.pid, signal.SIGKILL)
     killed.wait()
     time.sleep(0.2)
     assert _table_contents(sws_home) == committed  # the half-done transaction is gone
     _load(sws_home)
     assert _table_contents(sws_home) == expected
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from pipelines.warehouse import connect
+
+with connect(Path(sys.argv[1])) as con:
+    con.execute("create table usage.marker as select 42 as answer")
+    print("committed", flush=True)
+    sys.stdin.readline()  # hold the turn until the test says so
+print("published", flush=True)
+"""
+
+
+def test_readers_read_the_published_state_while_a_writer_holds_its_turn(sws_home, sws):
+    with connect(sws_home.warehouse):
+        pass  # a first, empty warehouse is published
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(sws_home.warehouse)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_env(sws_home),
+    )
+    try:
+        assert writer.stdout.readline().strip() == "committed"
+        with connect(sws_home.warehouse, read_only=True) as con:
+            tables = {
+                t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()
+            }
+        assert "marker" not in tables  # committed in the working copy, not yet published
+        assert sws("status").status == 0  # the CLI's readers too
+        writer.stdin.write("\n")
+        writer.stdin.flush()
+        assert writer.stdout.readline().strip() == "published"
+    finally:
+        writer.kill()
+        writer.wait()
+    with connect(sws_home.warehouse, read_only=True) as con:
+        assert con.execute("from usage.marker").fetchall() == [(42,)]

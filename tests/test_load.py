@@ -327,7 +327,7 @@ def test_load_without_landing_folder_exits_2(sws_home, sws):
     assert run.err.startswith("sws load: no landing folder at ")
 
 
-def test_a_busy_warehouse_is_one_clear_line(sws_home, sws):
+def test_a_warehouse_held_by_another_program_is_one_clear_line(sws_home, sws):
     import subprocess
     import sys
 
@@ -352,7 +352,7 @@ def test_a_busy_warehouse_is_one_clear_line(sws_home, sws):
         run = sws("failures", "--org", "BHSCT")
         assert run.status == 2
         assert run.err.strip() == (
-            f"sws failures: the warehouse {sws_home.warehouse} is being written by another process"
+            f"sws failures: the warehouse {sws_home.warehouse} is held by another process"
         )
     finally:
         holder.kill()

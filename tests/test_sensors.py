@@ -110,7 +110,7 @@ def test_returns_already_in_the_warehouse_start_nothing(sws_home):
     assert len(requests) == 5
 
 
-def test_a_busy_warehouse_skips_the_tick(sws_home):
+def test_a_warehouse_held_by_another_program_skips_the_tick(sws_home):
     import subprocess
     import sys
 
@@ -133,7 +133,7 @@ def test_a_busy_warehouse_skips_the_tick(sws_home):
     try:
         assert holder.stdout.readline().strip() == "held"
         [skip] = _tick(sws_home)
-        assert skip.skip_message.startswith("the warehouse is being written")
+        assert skip.skip_message.startswith("the warehouse is held by another process")
     finally:
         holder.kill()
         holder.wait()

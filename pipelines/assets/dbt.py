@@ -21,7 +21,7 @@ from dagster_dbt import (
 from pipelines.project import manifest_is_stale, sws_dbt_project
 from pipelines.resources import WarehouseResource, build_resources
 from pipelines.settings import load_settings
-from pipelines.warehouse import writer_turn
+from pipelines.warehouse import writing
 
 if manifest_is_stale():
     # The asset graph is read from the manifest, so it must exist before the decorator runs.
@@ -39,9 +39,9 @@ TRANSLATOR = DagsterDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_chec
 def sws_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
-    with warehouse.connect():
-        pass  # the source tables exist even before any return has been loaded
-    with writer_turn(warehouse.settings.warehouse):
+    # dbt writes the working copy (profiles.yml); the source tables exist even before any
+    # return has been loaded
+    with writing(warehouse.settings.warehouse):
         yield from _build(context, dbt, warehouse)
 
 

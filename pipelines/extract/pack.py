@@ -32,7 +32,7 @@ from pipelines.extract.report import render_report
 from pipelines.extract.usage import record_delivery
 from pipelines.extract.workbook import write_workbook
 from pipelines.settings import Settings
-from pipelines.warehouse import connect, writer_turn
+from pipelines.warehouse import connect
 
 OUTCOME_TABLES = ("outcome1", "outcome2", "outcome3", "outcome4")
 USED_VERSION_COLUMNS = (
@@ -91,8 +91,8 @@ def org_order() -> list[str]:
 def read_inputs(settings: Settings) -> ExtractInputs:
     if not settings.warehouse.exists():
         raise ExtractError(f"no warehouse at {settings.warehouse}: run `sws load` first")
-    # in the writers' queue, so that a load does not start (or is not running) while we read
-    with writer_turn(settings.warehouse), connect(settings.warehouse, read_only=True) as con:
+    # the published warehouse: one consistent state, even while a load is writing
+    with connect(settings.warehouse, read_only=True) as con:
         marts = pl.concat([con.sql(f"from marts.{t}").pl() for t in OUTCOME_TABLES])
         catalog = con.sql("from reference.measures").pl()
         file_versions = con.sql("from ingest.file_versions").pl()

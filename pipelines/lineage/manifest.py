@@ -59,6 +59,7 @@ def compile_models(target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     dbt = str(Path(sys.executable).with_name("dbt"))
     with tempfile.TemporaryDirectory(prefix="sws-lineage-") as scratch:
+        (Path(scratch) / "work").mkdir()
         done = subprocess.run(
             [
                 dbt,
@@ -72,7 +73,7 @@ def compile_models(target: Path) -> None:
                 "--quiet",
             ],
             cwd=DBT_PROJECT_DIR,
-            # the profile's warehouse path is $SWS_HOME/warehouse.duckdb: point it at the
+            # the profile's warehouse path is $SWS_HOME/work/warehouse.duckdb: point it at the
             # scratch folder (the compiled SQL names the database "warehouse" either way)
             env={**os.environ, "SWS_HOME": scratch},
             capture_output=True,
