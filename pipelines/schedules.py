@@ -5,26 +5,37 @@ from __future__ import annotations
 from dagster import (
     DefaultScheduleStatus,
     RunRequest,
-    ScheduleDefinition,
     ScheduleEvaluationContext,
     schedule,
 )
 
 from contracts.periods import Period
 from pipelines.jobs import build_models_job, odb_pack_job
+from pipelines.regional_load import plan_load
+from pipelines.resources import WarehouseResource
+
 
 # Returns are due six weeks after quarter end; the refresh runs on the 15th of the second month
 # after it (mid-February, May, August, November), 06:00 Belfast time.
-quarterly_regional_refresh = ScheduleDefinition(
-    name="quarterly_regional_refresh",
+@schedule(
     job=build_models_job,
     cron_schedule="0 6 15 2,5,8,11 *",
     execution_timezone="Europe/London",
     default_status=DefaultScheduleStatus.RUNNING,
     description="After the submission deadline: rebuild staging, intermediate models and the "
     "outcome marts (with their tests) from every return loaded. Returns themselves are loaded "
-    "as they land, by landing_sensor.",
+    "as they land, by landing_sensor; the tick log names any return still waiting.",
 )
+def quarterly_regional_refresh(context: ScheduleEvaluationContext, warehouse: WarehouseResource):
+    # One schedule runs one job, and ingest jobs differ by partitioning: loading is the
+    # sensor's. A return that landed but is not loaded means the sensor is off or failing.
+    waiting = [run for run in plan_load(warehouse.settings) if run.collection is not None]
+    for run in waiting:
+        context.log.warning(
+            f"{run.collection}: {len(run.partition_keys)} return(s) landed but not loaded "
+            f"({run.partition_keys[0]} … {run.partition_keys[-1]}): is landing_sensor on?"
+        )
+    return RunRequest(run_key=f"refresh-{context.scheduled_execution_time:%Y-%m-%d}")
 
 
 @schedule(

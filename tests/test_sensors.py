@@ -73,14 +73,21 @@ def test_the_sensor_and_schedule_are_in_the_definitions(sws_home):
     assert defs.resolve_schedule_def("quarterly_regional_refresh")
 
 
-def test_the_quarterly_refresh_runs_after_each_submission_deadline():
+def _refresh_tick(settings):
+    context = build_schedule_context(
+        scheduled_execution_time=dt.datetime(2025, 8, 15, 6, tzinfo=dt.UTC),
+        resources={"warehouse": build_resources(settings)["warehouse"]},
+    )
+    return quarterly_regional_refresh.evaluate_tick(context)
+
+
+def test_the_quarterly_refresh_runs_after_each_submission_deadline(sws_home):
     schedule = quarterly_regional_refresh
     assert schedule.job_name == "build_models"
-    context = build_schedule_context(
-        scheduled_execution_time=dt.datetime(2025, 8, 15, 6, tzinfo=dt.UTC)
-    )
-    [request] = schedule.evaluate_tick(context).run_requests
+    tick = _refresh_tick(sws_home)
+    [request] = tick.run_requests
     assert request.job_name in (None, "build_models")
+    assert request.run_key == "refresh-2025-08-15"
     ticks = cron_string_iterator(
         dt.datetime(2025, 4, 1, tzinfo=dt.UTC).timestamp(),
         schedule.cron_schedule,
@@ -93,6 +100,15 @@ def test_the_quarterly_refresh_runs_after_each_submission_deadline():
         "2025-11-15 06:00",
         "2026-02-15 06:00",
     ]
+
+
+def test_the_refresh_names_returns_that_landed_but_were_not_loaded(sws_home, capsys):
+    generate(sws_home.landing, periods=1, end_period="2025-26-Q1", scale=0.01, seed=2)
+    tick = _refresh_tick(sws_home)
+    assert len(tick.run_requests) == 1  # the models are rebuilt all the same
+    warned = [line for line in capsys.readouterr().err.splitlines() if "not loaded" in line]
+    assert len(warned) == 6
+    assert "star: 5 return(s) landed but not loaded (BHSCT|2025-26-Q1" in "\n".join(warned)
 
 
 def test_returns_already_in_the_warehouse_start_nothing(sws_home):
