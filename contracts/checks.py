@@ -1,13 +1,17 @@
 """Every rule of returns.md, registered once as a pandera check (polars backend).
 
-A check's registered name is the rule a failure reports. Checks pass empty values
-(emptiness is the ``required`` rule, from ``nullable=False``) and values of the wrong type
-(the type rule reports those), so each failure names one real reason. The validator adds
-the file's period as the hidden columns ``_period_first`` and ``_period_last``.
+A check's registered name is the rule a failure reports. Each rule is written once, as the
+expression that is true where a row breaks it; the pandera check is built from it, and
+``contracts.evaluate`` puts every rule's expression into one polars pass (``FAILS``).
+Checks pass empty values (emptiness is the ``required`` rule, from ``nullable=False``) and
+values of the wrong type (the type rule reports those), so each failure names one real
+reason. The validator adds the file's period as the hidden columns ``_period_first`` and
+``_period_last``.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import polars as pl
@@ -15,27 +19,37 @@ from pandera.api.extensions import register_check_method
 from pandera.api.polars.types import PolarsData
 
 from contracts import reference
-from contracts.hcn import WEIGHTS
+from contracts.hcn import PLACES, WEIGHTS
 from contracts.parse import as_boolean, as_date, as_decimal, as_integer
 
 PERIOD_FIRST = "_period_first"
 PERIOD_LAST = "_period_last"
 FILE_INDEX = "_file"  # which file of a batch a row came from: rules across rows stay per file
 
+Fails = Callable[..., pl.Expr]  # (data, **statistics) -> true where a row breaks the rule
+FAILS: dict[str, Fails] = {}  # rule name -> its expression, for the one-pass evaluator
 
-def rule(name: str, *statistics: str) -> Callable:
-    """Register ``fn`` as the pandera check ``name`` (the rule its failures report)."""
 
-    def register(fn: Callable) -> Callable:
-        fn.__name__ = name
-        return register_check_method(fn, statistics=list(statistics))
+def rule(name: str, *statistics: str) -> Callable[[Fails], Fails]:
+    """Register ``fails`` as the pandera check ``name`` (the rule its failures report)."""
+
+    def register(fails: Fails) -> Fails:
+        fails.__name__ = name
+        FAILS[name] = fails
+
+        @functools.wraps(fails)  # pandera reads the statistics from the signature
+        def check(data: PolarsData, **kwargs) -> pl.LazyFrame:
+            return data.lazyframe.select((~failing(fails(data, **kwargs))).alias(data.key))
+
+        register_check_method(check, statistics=list(statistics))
+        return fails
 
     return register
 
 
-def _passes(data: PolarsData, failed: pl.Expr) -> pl.LazyFrame:
-    """A row passes unless ``failed`` is true; a null comparison is no failure."""
-    return data.lazyframe.select((~failed.fill_null(False)).alias(data.key))
+def failing(failed: pl.Expr) -> pl.Expr:
+    """A row fails only where ``failed`` is true: a null comparison is no failure."""
+    return failed.fill_null(False)
 
 
 def _present(data: PolarsData) -> pl.Expr:
@@ -46,73 +60,77 @@ def _present(data: PolarsData) -> pl.Expr:
 
 
 @rule("integer")
-def _integer(data: PolarsData) -> pl.LazyFrame:
-    return _passes(data, _present(data) & as_integer(data.key).is_null())
+def _integer(data: PolarsData) -> pl.Expr:
+    return _present(data) & as_integer(data.key).is_null()
 
 
 @rule("decimal")
-def _decimal(data: PolarsData) -> pl.LazyFrame:
-    return _passes(data, _present(data) & as_decimal(data.key).is_null())
+def _decimal(data: PolarsData) -> pl.Expr:
+    return _present(data) & as_decimal(data.key).is_null()
 
 
 @rule("date")
-def _date(data: PolarsData) -> pl.LazyFrame:
-    return _passes(data, _present(data) & as_date(data.key).is_null())
+def _date(data: PolarsData) -> pl.Expr:
+    return _present(data) & as_date(data.key).is_null()
 
 
 @rule("boolean")
-def _boolean(data: PolarsData) -> pl.LazyFrame:
-    return _passes(data, _present(data) & as_boolean(data.key).is_null())
+def _boolean(data: PolarsData) -> pl.Expr:
+    return _present(data) & as_boolean(data.key).is_null()
 
 
 # -- values -----------------------------------------------------------------------------
 
 
 @rule("code", "allowed")
-def _code(data: PolarsData, *, allowed: tuple[str, ...]) -> pl.LazyFrame:
-    return _passes(data, ~pl.col(data.key).is_in(allowed))
+def _code(data: PolarsData, *, allowed: tuple[str, ...]) -> pl.Expr:
+    return ~pl.col(data.key).is_in(allowed)
 
 
 @rule("range", "low", "high", "low_open")
-def _range(data: PolarsData, *, low=None, high=None, low_open=False) -> pl.LazyFrame:
+def _range(data: PolarsData, *, low=None, high=None, low_open=False) -> pl.Expr:
     value = as_decimal(data.key)
     below = pl.lit(False) if low is None else (value <= low if low_open else value < low)
     above = pl.lit(False) if high is None else value > high
-    return _passes(data, below | above)
+    return below | above
 
 
 @rule("text_length", "low", "high")
-def _text_length(data: PolarsData, *, low: int, high: int) -> pl.LazyFrame:
-    return _passes(data, ~pl.col(data.key).str.len_chars().is_between(low, high))
+def _text_length(data: PolarsData, *, low: int, high: int) -> pl.Expr:
+    return ~pl.col(data.key).str.len_chars().is_between(low, high)
 
 
 @rule("hcn_format")
-def _hcn_format(data: PolarsData) -> pl.LazyFrame:
-    return _passes(data, ~pl.col(data.key).str.contains(r"^[0-9]{10}$"))
+def _hcn_format(data: PolarsData) -> pl.Expr:
+    return ~pl.col(data.key).str.contains(r"^[0-9]{10}$")
 
 
 @rule("hcn_check_digit")
-def _hcn_check_digit(data: PolarsData) -> pl.LazyFrame:
+def _hcn_check_digit(data: PolarsData) -> pl.Expr:
     hcn = pl.col(data.key)
-    digits = [hcn.str.slice(i, 1).cast(pl.Int64, strict=False) for i in range(10)]
-    check = 11 - pl.sum_horizontal(d * w for d, w in zip(digits, WEIGHTS, strict=False)) % 11
-    expected = pl.when(check == 11).then(0).when(check == 10).then(None).otherwise(check)
+    # Integer digits of one cast (ten text slices cost several times more). The check digit
+    # is 11 - total % 11, 11 read as 0; 10 means no number is valid, and 10 is no digit.
+    number = hcn.cast(pl.Int64, strict=False)
+    first_nine = number // 10
+    total = pl.sum_horizontal(
+        first_nine // place % 10 * weight for weight, place in zip(WEIGHTS, PLACES, strict=True)
+    )
     well_formed = hcn.str.contains(r"^[0-9]{10}$")
-    return _passes(data, well_formed & (expected.is_null() | (expected != digits[9])))
+    return well_formed & ((11 - total % 11) % 11 != number % 10)
 
 
 # -- dates ------------------------------------------------------------------------------
 
 
 @rule("period")
-def _period(data: PolarsData) -> pl.LazyFrame:
+def _period(data: PolarsData) -> pl.Expr:
     day = as_date(data.key)
-    return _passes(data, ~day.is_between(pl.col(PERIOD_FIRST), pl.col(PERIOD_LAST)))
+    return ~day.is_between(pl.col(PERIOD_FIRST), pl.col(PERIOD_LAST))
 
 
 @rule("snapshot_date")
-def _snapshot_date(data: PolarsData) -> pl.LazyFrame:
-    return _passes(data, as_date(data.key) != pl.col(PERIOD_LAST))
+def _snapshot_date(data: PolarsData) -> pl.Expr:
+    return as_date(data.key) != pl.col(PERIOD_LAST)
 
 
 def _before(data: PolarsData, start: str) -> pl.Expr:
@@ -120,37 +138,37 @@ def _before(data: PolarsData, start: str) -> pl.Expr:
 
 
 @rule("due_before_start", "start")
-def _due_before_start(data: PolarsData, *, start: str) -> pl.LazyFrame:
-    return _passes(data, _before(data, start))
+def _due_before_start(data: PolarsData, *, start: str) -> pl.Expr:
+    return _before(data, start)
 
 
 @rule("completed_before_start", "start")
-def _completed_before_start(data: PolarsData, *, start: str) -> pl.LazyFrame:
-    return _passes(data, _before(data, start))
+def _completed_before_start(data: PolarsData, *, start: str) -> pl.Expr:
+    return _before(data, start)
 
 
 @rule("birth_year_range", "dated_by")
-def _birth_year_range(data: PolarsData, *, dated_by: str) -> pl.LazyFrame:
+def _birth_year_range(data: PolarsData, *, dated_by: str) -> pl.Expr:
     year = as_integer(data.key)
-    return _passes(data, (year < 1900) | (year > as_date(dated_by).dt.year()))
+    return (year < 1900) | (year > as_date(dated_by).dt.year())
 
 
 @rule("age_over_21", "dated_by")
-def _age_over_21(data: PolarsData, *, dated_by: str) -> pl.LazyFrame:
-    return _passes(data, as_date(dated_by).dt.year() - as_integer(data.key) > 21)
+def _age_over_21(data: PolarsData, *, dated_by: str) -> pl.Expr:
+    return as_date(dated_by).dt.year() - as_integer(data.key) > 21
 
 
 # -- across columns ---------------------------------------------------------------------
 
 
 @rule("expected_for_sct4", "instrument")
-def _expected_for_sct4(data: PolarsData, *, instrument: str) -> pl.LazyFrame:
-    return _passes(data, _present(data) & (pl.col(instrument) == "SCT4"))
+def _expected_for_sct4(data: PolarsData, *, instrument: str) -> pl.Expr:
+    return _present(data) & (pl.col(instrument) == "SCT4")
 
 
 @rule("sickness_over_contracted", "contracted")
-def _sickness_over_contracted(data: PolarsData, *, contracted: str) -> pl.LazyFrame:
-    return _passes(data, as_decimal(data.key) > as_integer(contracted))
+def _sickness_over_contracted(data: PolarsData, *, contracted: str) -> pl.Expr:
+    return as_decimal(data.key) > as_integer(contracted)
 
 
 def _is_kind(indicator: str, kind: str) -> pl.Expr:
@@ -161,29 +179,29 @@ def _is_kind(indicator: str, kind: str) -> pl.Expr:
 
 
 @rule("denominator_required", "indicator")
-def _denominator_required(data: PolarsData, *, indicator: str) -> pl.LazyFrame:
-    return _passes(data, _is_kind(indicator, "proportion") & ~_present(data))
+def _denominator_required(data: PolarsData, *, indicator: str) -> pl.Expr:
+    return _is_kind(indicator, "proportion") & ~_present(data)
 
 
 @rule("denominator_for_count", "indicator")
-def _denominator_for_count(data: PolarsData, *, indicator: str) -> pl.LazyFrame:
-    return _passes(data, _is_kind(indicator, "count") & _present(data))
+def _denominator_for_count(data: PolarsData, *, indicator: str) -> pl.Expr:
+    return _is_kind(indicator, "count") & _present(data)
 
 
 @rule("denominator_below_numerator", "indicator", "numerator")
-def _denominator_below_numerator(data: PolarsData, *, indicator: str, numerator: str):
+def _denominator_below_numerator(data: PolarsData, *, indicator: str, numerator: str) -> pl.Expr:
     below = as_decimal(data.key) < as_decimal(numerator)
-    return _passes(data, _is_kind(indicator, "proportion") & below)
+    return _is_kind(indicator, "proportion") & below
 
 
 # -- across rows ------------------------------------------------------------------------
 
 
 @rule("duplicate_key", "key")
-def _duplicate_key(data: PolarsData, *, key: tuple[str, ...]) -> pl.LazyFrame:
+def _duplicate_key(data: PolarsData, *, key: tuple[str, ...]) -> pl.Expr:
     """Every row sharing a duplicated key fails, not just the later ones."""
     complete = pl.all_horizontal(pl.col(c).is_not_null() for c in key)
-    return _passes(data, complete & pl.struct([*key, *_per_file(data)]).is_duplicated())
+    return complete & pl.struct([*key, *_per_file(data)]).is_duplicated()
 
 
 def _per_file(data: PolarsData) -> list[str]:
@@ -191,35 +209,41 @@ def _per_file(data: PolarsData) -> list[str]:
 
 
 @rule("area_for_version", "version")
-def _area_for_version(data: PolarsData, *, version: str) -> pl.LazyFrame:
-    return _passes(data, ~pl.concat_str(version, data.key, separator="/").is_in(_star_pairs()))
+def _area_for_version(data: PolarsData, *, version: str) -> pl.Expr:
+    return ~pl.concat_str(version, data.key, separator="/").is_in(_star_pairs())
 
 
 def _star_pairs() -> list[str]:
     return [f"{v}/{area}" for v, areas in reference.star_areas().items() for area in areas]
 
 
-def _missing_items(data: PolarsData, items: pl.Expr, expected: pl.Expr) -> pl.LazyFrame:
-    """Rows of a unit (reading, questionnaire) that lacks an item it must have.
+def _lacks_an_item(data: PolarsData, item: str, bits: dict[str, int], needs: pl.Expr) -> pl.Expr:
+    """The row's unit (reading, questionnaire) lacks an item it needs.
 
-    ``expected`` is, per row, the list of items its unit needs; ``items`` the row's item.
+    Each item is a bit (``bits``); a unit has the OR of its rows' bits, one integer window
+    (gathering each unit's items into lists to compare costs several times more). ``needs``
+    is, per row, the bits its unit must have (null: no rule applies).
     """
-    have = items.implode().over([data.key, *_per_file(data)])
-    missing = expected.list.set_difference(have).list.len() > 0
-    return _passes(data, _present(data) & missing)
+    bit = pl.col(item).replace_strict(bits, default=0, return_dtype=pl.Int64).fill_null(0)
+    have = bit.bitwise_or().over([data.key, *_per_file(data)])
+    return _present(data) & (have & needs != needs)
 
 
 @rule("incomplete_reading", "version", "area")
-def _incomplete_reading(data: PolarsData, *, version: str, area: str) -> pl.LazyFrame:
-    areas = pl.col(version).replace_strict(
-        {v: list(a) for v, a in reference.star_areas().items()},
-        default=None,
-        return_dtype=pl.List(pl.String),
-    )
-    return _missing_items(data, pl.col(area), areas)
+def _incomplete_reading(data: PolarsData, *, version: str, area: str) -> pl.Expr:
+    """A reading lacks an area of its row's version (an unknown version: the code rule)."""
+    bits: dict[str, int] = {}  # area -> a bit for each version it belongs to
+    needs: dict[str, int] = {}  # version -> the bits of its areas
+    pairs = ((v, a) for v, areas in reference.star_areas().items() for a in areas)
+    for position, (star_version, star_area) in enumerate(pairs):
+        bits[star_area] = bits.get(star_area, 0) | 1 << position
+        needs[star_version] = needs.get(star_version, 0) | 1 << position
+    version_needs = pl.col(version).replace_strict(needs, default=None, return_dtype=pl.Int64)
+    return _lacks_an_item(data, area, bits, version_needs)
 
 
 @rule("incomplete_response", "item")
-def _incomplete_response(data: PolarsData, *, item: str) -> pl.LazyFrame:
-    items = pl.lit(list(reference.column("raw_items", "item_code")), dtype=pl.List(pl.String))
-    return _missing_items(data, pl.col(item), items)
+def _incomplete_response(data: PolarsData, *, item: str) -> pl.Expr:
+    items = dict.fromkeys(reference.column("raw_items", "item_code"))
+    bits = {code: 1 << position for position, code in enumerate(items)}
+    return _lacks_an_item(data, item, bits, pl.lit(sum(bits.values()), dtype=pl.Int64))

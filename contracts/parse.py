@@ -16,11 +16,16 @@ FALSE_WORDS = ("false", "no", "0")
 
 def as_integer(column: str | pl.Expr) -> pl.Expr:
     expr = pl.col(column) if isinstance(column, str) else column
-    return (
-        pl.when(expr.str.contains(INTEGER_PATTERN))
-        .then(expr.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False))
+    # What casts at once ("12", "-007") matches the pattern as it is: only the rest (nulls
+    # there cost nothing) pay for the pattern and for dropping a ".0".
+    direct = expr.cast(pl.Int64, strict=False)
+    rest = pl.when(direct.is_null()).then(expr)
+    spelt = (
+        pl.when(rest.str.contains(INTEGER_PATTERN))
+        .then(rest.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False))
         .otherwise(None)
     )
+    return pl.coalesce(direct, spelt)
 
 
 def as_decimal(column: str | pl.Expr) -> pl.Expr:
@@ -32,7 +37,10 @@ def as_decimal(column: str | pl.Expr) -> pl.Expr:
 def as_date(column: str | pl.Expr) -> pl.Expr:
     """ISO dates (``2025-04-01``, a trailing midnight time allowed) or UK ``01/04/2025``."""
     expr = pl.col(column) if isinstance(column, str) else column
-    iso = expr.str.replace(r"[T ]00:00(:00(\.0+)?)?$", "")
+    # Only text longer than a date can carry a time to drop (a shorter text with one is no
+    # date either way); nulls cost the replace nothing.
+    longer = pl.when(expr.str.len_bytes() > 10).then(expr)
+    iso = pl.coalesce(longer.str.replace(r"[T ]00:00(:00(\.0+)?)?$", ""), expr)
     iso_date = pl.when(iso.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}$")).then(iso)
     uk_date = pl.when(expr.str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$")).then(expr)
     return pl.coalesce(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import polars as pl
 import pyarrow.parquet as pq
 
@@ -13,12 +16,13 @@ def read_return(file: ReturnFile) -> pl.DataFrame:
     if file.path.stat().st_size == 0:
         raise RefusedFile("empty file: not even a header row")
     try:
-        header = _HEADERS[file.format](file)
-        frame = _READERS[file.format](file)
+        header, frame = _READERS[file.format](file)
     except Exception as error:  # a reader's own error says best what is wrong
         raise RefusedFile(f"unreadable {file.format.upper()} file: {_first_line(error)}") from error
     _refuse_repeated(header)
-    return _normalise(frame)
+    names = [_column_name(name) for name in frame.columns]
+    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    return _without_trailing_blank_rows(frame)
 
 
 def _refuse_repeated(header: list[str | None]) -> None:
@@ -33,38 +37,44 @@ def _column_name(name: str) -> str:
     return name.strip().lstrip("\ufeff").strip().lower()
 
 
-def _read_csv(file: ReturnFile) -> pl.DataFrame:
+# Each reader gives the header as written (readers rename a repeated column) and the frame,
+# its values trimmed and blanks empty.
+
+
+def _read_csv(file: ReturnFile) -> tuple[list[str | None], pl.DataFrame]:
+    data = file.path.read_bytes()  # read once: for polars, the header and the plain test
     # utf8 decoding drops a leading BOM; infer_schema=False keeps every value as written.
-    return pl.read_csv(file.path, infer_schema=False, encoding="utf8", raise_if_empty=True)
+    frame = pl.read_csv(data, infer_schema=False, encoding="utf8", raise_if_empty=True)
+    return _csv_header(data), frame if _plain_csv(data) else _trimmed(frame)
 
 
-def _read_xlsx(file: ReturnFile) -> pl.DataFrame:
-    frame = pl.read_excel(file.path, sheet_id=1, engine="calamine", infer_schema_length=0)
-    return _as_text(frame)
+def _csv_header(data: bytes) -> list[str | None]:
+    """The first record only; empty names as None, as polars reads an empty field."""
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    return [name or None for name in next(csv.reader(text), [])]
 
 
-def _read_parquet(file: ReturnFile) -> pl.DataFrame:
-    return _as_text(pl.read_parquet(file.path))
+def _plain_csv(data: bytes) -> bool:
+    """No value can need trimming or be empty text: ASCII with no white space but newlines and
+    no quotes. Looking for a few bytes costs far less than looking at every value."""
+    return data.isascii() and not any(byte in data for byte in b' \t\r\x0b\x0c"')
 
 
-def _csv_header(file: ReturnFile) -> list[str | None]:
-    first = pl.read_csv(file.path, has_header=False, n_rows=1, infer_schema=False)
-    return list(first.row(0)) if first.height else []
-
-
-def _xlsx_header(file: ReturnFile) -> list[str | None]:
+def _read_xlsx(file: ReturnFile) -> tuple[list[str | None], pl.DataFrame]:
     first = pl.read_excel(
         file.path, sheet_id=1, engine="calamine", has_header=False, read_options={"n_rows": 1}
     )
-    return [None if v is None else str(v) for v in first.row(0)] if first.height else []
+    header = [None if v is None else str(v) for v in first.row(0)] if first.height else []
+    frame = pl.read_excel(file.path, sheet_id=1, engine="calamine", infer_schema_length=0)
+    return header, _trimmed(_as_text(frame))
 
 
-def _parquet_header(file: ReturnFile) -> list[str | None]:
-    return list(pq.read_schema(file.path).names)
+def _read_parquet(file: ReturnFile) -> tuple[list[str | None], pl.DataFrame]:
+    header = list(pq.read_schema(file.path).names)
+    return header, _trimmed(_as_text(pl.read_parquet(file.path)))
 
 
 _READERS = {"csv": _read_csv, "xlsx": _read_xlsx, "parquet": _read_parquet}
-_HEADERS = {"csv": _csv_header, "xlsx": _xlsx_header, "parquet": _parquet_header}
 
 
 def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
@@ -78,22 +88,28 @@ def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(columns)
 
 
-def _normalise(frame: pl.DataFrame) -> pl.DataFrame:
-    names = [_column_name(name) for name in frame.columns]
-    text = pl.col(pl.String).str.strip_chars()
-    frame = frame.rename(dict(zip(frame.columns, names, strict=True))).with_columns(
-        pl.when(text == "").then(None).otherwise(text).name.keep()
-    )
-    return _without_trailing_blank_rows(frame)
+def _trimmed(frame: pl.DataFrame) -> pl.DataFrame:
+    """Values trimmed, blanks empty: only in the columns that need it (finding them is much
+    cheaper than rewriting every column)."""
+    text = pl.col(pl.String)
+    needs = frame.select(((text.str.strip_chars() != text) | (text == "")).any())
+    untrimmed = [name for name, series in needs.to_dict().items() if series.item()]
+    if not untrimmed:
+        return frame
+    trimmed = pl.col(untrimmed).str.strip_chars()
+    return frame.with_columns(pl.when(trimmed == "").then(None).otherwise(trimmed).name.keep())
 
 
 def _without_trailing_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
     """Blank lines at the end of a file are not records (blank rows inside it still are)."""
-    if frame.width == 0:
-        return frame
-    filled = frame.select(pl.any_horizontal(pl.all().is_not_null()).alias("filled"))["filled"]
-    last = filled.arg_true().max()
+    if frame.width == 0 or frame.height == 0 or _filled(frame.tail(1)).item():
+        return frame  # the usual case, seen from the last row alone
+    last = _filled(frame).arg_true().max()
     return frame.head(0 if last is None else last + 1)
+
+
+def _filled(frame: pl.DataFrame) -> pl.Series:
+    return frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
 
 
 def _first_line(error: Exception) -> str:

@@ -6,8 +6,10 @@ a row of a failing unit that passed on its own fails with the unit's rule.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import accumulate
 from pathlib import Path
 
 import pandera.polars as pa
@@ -15,6 +17,7 @@ import polars as pl
 
 from contracts import CONTRACTS
 from contracts.checks import FILE_INDEX, PERIOD_FIRST, PERIOD_LAST
+from contracts.evaluate import evaluate
 from contracts.files import RefusedFile, ReturnFile, parse_name, refusal
 from contracts.parse import PARSERS
 from contracts.periods import Period
@@ -49,38 +52,75 @@ class CheckedReturn:
 
 def check_file(path: Path) -> CheckedReturn:
     """Parse the name, read and check one return file. Never raises for bad input."""
-    return check_files([path])[0]
+    return next(check_files([path]))
 
 
-def check_files(paths: list[Path]) -> list[CheckedReturn]:
-    """Check many returns; those of one collection in one pass (a check costs per pass, not
-    per file). Results are in the order of ``paths``."""
-    results, frames = [], {}
+BATCH_ROWS = 1_000_000  # rows checked together at most (a file is never split): bounds memory
+
+
+def check_files(paths: list[Path]) -> Iterator[CheckedReturn]:
+    """Check many returns, yielding results in the order of ``paths``.
+
+    Files of one collection are checked together (a pass over the rules costs per batch, not
+    per file), in batches of at most ``BATCH_ROWS`` rows, and each result is let go once
+    yielded, so memory does not grow with the number of files. Each file's result is what
+    checking it alone gives.
+    """
+    waiting: list[CheckedReturn] = []  # in order, not yet yielded
+    pending: list[tuple[CheckedReturn, pl.DataFrame]] = []  # read, not yet checked
     for path in paths:
         result = CheckedReturn(path=path)
-        try:
-            result.file = parse_name(path)
-            frame = read_return(result.file)
-            model = CONTRACTS[result.file.collection]
-            result.warnings = _check_columns(frame, model)
-            frames[path] = frame.select(_columns(model))
-            result.rows = frame.height
-        except RefusedFile as error:
-            result.refused = refusal(path, error)
-        results.append(result)
-    for collection in {r.file.collection for r in results if r.path in frames}:
-        batch = [r for r in results if r.path in frames and r.file.collection == collection]
-        _check_batch(CONTRACTS[collection], batch, [frames[r.path] for r in batch])
-    return results
+        frame = _read(result)
+        if frame is not None and sum(f.height for _, f in pending) + frame.height > BATCH_ROWS:
+            _check_pending(pending)
+            yield from waiting
+            waiting.clear()
+        waiting.append(result)
+        if frame is not None:
+            pending.append((result, frame))
+        elif not pending:
+            yield from waiting
+            waiting.clear()
+    _check_pending(pending)
+    yield from waiting
+
+
+def _read(result: CheckedReturn) -> pl.DataFrame | None:
+    """The contract's columns of the file as text (None if refused); fills in the result."""
+    try:
+        result.file = parse_name(result.path)
+        frame = read_return(result.file)
+        model = CONTRACTS[result.file.collection]
+        result.warnings = _check_columns(frame, model)
+    except RefusedFile as error:
+        result.refused = refusal(result.path, error)
+        return None
+    result.rows = frame.height
+    return frame[list(_columns(model))]
+
+
+def _check_pending(pending: list[tuple[CheckedReturn, pl.DataFrame]]) -> None:
+    """Check the files read so far, a collection at a time, and let go of their text."""
+    for collection in dict.fromkeys(r.file.collection for r, _ in pending):
+        batch = [(r, f) for r, f in pending if r.file.collection == collection]
+        _check_batch(CONTRACTS[collection], [r for r, _ in batch], [f for _, f in batch])
+    pending.clear()
 
 
 def _check_batch(model, results: list[CheckedReturn], frames: list[pl.DataFrame]) -> None:
-    periods = [Period.parse(r.file.period) for r in results]
-    failures = _failures_of_batch(model, frames, periods)
+    batch = stack(frames, [Period.parse(r.file.period) for r in results])
+    # every row typed in the pass that checks them (the rules parse the same values)
+    typing = (pl.col("row").alias(SOURCE_ROW), *_typed_columns(model))
+    failures, rows = _failures_of_batch(model, batch, typing)
+    starts = pl.Series([0, *accumulate(frame.height for frame in frames)])
+    failed = starts.gather(failures[FILE_INDEX]) + failures["row"] - 2  # positions in the batch
+    passed = pl.repeat(True, batch.height, eager=True).scatter(failed, False)
     by_file = failures.partition_by(FILE_INDEX, as_dict=True, include_key=False)
     for index, (result, frame) in enumerate(zip(results, frames, strict=True)):
         result.failures = by_file.get((index,), pl.DataFrame(schema=FAILURE_SCHEMA))
-        result.valid = typed(model, frame, result.failures)
+        # a file's rows are a slice of the batch; a Series mask filters them cheaply
+        start = starts[index]
+        result.valid = rows.slice(start, frame.height).filter(passed.slice(start, frame.height))
 
 
 def _check_columns(frame: pl.DataFrame, model: type[pa.DataFrameModel]) -> list[str]:
@@ -98,12 +138,22 @@ def _columns(model: type[pa.DataFrameModel]) -> tuple[str, ...]:
 
 def check_rows(model: type[pa.DataFrameModel], frame: pl.DataFrame, period: Period) -> pl.DataFrame:
     """Every (row, column, rule, value) failure of the rows of ``frame`` for ``period``."""
-    return _failures_of_batch(model, [frame], [period]).drop(FILE_INDEX)
+    return _failures_of_batch(model, stack([frame], [period]))[0].drop(FILE_INDEX)
 
 
-def _failures_of_batch(model, frames: list[pl.DataFrame], periods: list[Period]) -> pl.DataFrame:
-    """Failures of several files' rows checked together, with the file each came from."""
-    batch = pl.concat(
+def _failures_of_batch(
+    model, batch: pl.DataFrame, also: Sequence[pl.Expr] = ()
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Failures of several files' rows checked together, with the file each came from; and
+    the ``also`` expressions over every row, evaluated in the same pass."""
+    failures, rows = evaluate(model, batch, also)
+    failures = _fail_whole_units(model, batch, failures)
+    return _mask_identifiers(failures).sort(FILE_INDEX, "row", "column", "rule"), rows
+
+
+def stack(frames: list[pl.DataFrame], periods: list[Period]) -> pl.DataFrame:
+    """Files' rows as one batch, each with its period, its file's index and its ``row``."""
+    return pl.concat(
         [
             frame.with_columns(
                 pl.lit(period.first_day).alias(PERIOD_FIRST),
@@ -114,38 +164,11 @@ def _failures_of_batch(model, frames: list[pl.DataFrame], periods: list[Period])
             for index, (frame, period) in enumerate(zip(frames, periods, strict=True))
         ]
     )
-    if batch.height == 0:
-        return pl.DataFrame(schema={FILE_INDEX: pl.Int32, **FAILURE_SCHEMA})
-    try:
-        model.validate(batch.drop("row"), lazy=True)
-        failures = pl.DataFrame(schema={FILE_INDEX: pl.Int32, **FAILURE_SCHEMA})
-    except pa.errors.SchemaErrors as errors:
-        failures = _failures(errors.failure_cases, batch.select(FILE_INDEX, "row"))
-    failures = _fail_whole_units(model, batch, failures)
-    return _mask_identifiers(failures).sort(FILE_INDEX, "row", "column", "rule")
 
 
 def _row_number() -> pl.Expr:
     """The row as a spreadsheet shows it: the header is row 1."""
     return (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("row")
-
-
-def _failures(cases: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
-    """pandera's failure cases (``index`` into the batch) as (file, row, column, rule, value)."""
-    rule = pl.col("check").str.replace(r"\(.*$", "")
-    positions = rows.with_row_index("index").with_columns(pl.col("index").cast(pl.Int64))
-    return (
-        cases.with_columns(pl.col("index").cast(pl.Int64))
-        .join(positions, on="index")
-        .select(
-            FILE_INDEX,
-            "row",
-            pl.col("column"),
-            pl.when(rule == "not_nullable").then(pl.lit("required")).otherwise(rule).alias("rule"),
-            pl.col("failure_case").alias("value"),
-        )
-        .unique(maintain_order=True)
-    )
 
 
 def _fail_whole_units(
@@ -206,12 +229,18 @@ def typed(
     failed = failures.select(pl.col("row").unique())
     rows = frame.with_columns(_row_number().alias(SOURCE_ROW))
     rows = rows.join(failed, left_on=SOURCE_ROW, right_on="row", how="anti")
-    return rows.select(SOURCE_ROW, *(_typed_column(model, c) for c in _columns(model)))
+    return rows.select(SOURCE_ROW, *_typed_columns(model))
 
 
-def _typed_column(model: type[pa.DataFrameModel], name: str) -> pl.Expr:
-    checks = {check.name for check in model.to_schema().columns[name].checks}
+@cache
+def _typed_columns(model: type[pa.DataFrameModel]) -> tuple[pl.Expr, ...]:
+    """Each column read as the type its checks name (text if none)."""
+    return tuple(_typed_column(column) for column in model.to_schema().columns.values())
+
+
+def _typed_column(column: pa.Column) -> pl.Expr:
+    checks = {check.name for check in column.checks}
     for type_name, parse in PARSERS.items():
         if type_name in checks:
-            return parse(name).alias(name)
-    return pl.col(name)
+            return parse(column.name).alias(column.name)
+    return pl.col(column.name)

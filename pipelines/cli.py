@@ -322,6 +322,9 @@ def _sample(args) -> int:
 
 def _ui(args) -> int:
     _settings()  # the UI's code location reads the same environment
+    # dagster dev and dagster-dbt look for `dagster` and `dbt` on PATH: the venv's, even when
+    # the venv is not activated
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
     os.execvp(
         str(Path(sys.executable).with_name("dagster")),
         ["dagster", "dev", "-m", "pipelines.definitions"],

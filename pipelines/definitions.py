@@ -1,6 +1,6 @@
 """The Dagster code location of the warehouse (``dagster dev`` loads ``defs``)."""
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 
 from pipelines.assets.dbt import sws_dbt_models
 from pipelines.assets.extract import odb_extract_pack
@@ -10,7 +10,7 @@ from pipelines.assets.operations import submission_status_report
 from pipelines.jobs import build_models_job, ingest_jobs, land_jobs, odb_pack_job
 from pipelines.resources import build_resources
 from pipelines.schedules import biannual_odb_extract, quarterly_regional_refresh
-from pipelines.sensors import landing_sensor
+from pipelines.sensors import cull_report_automation, landing_sensor
 from pipelines.settings import Settings, load_settings
 
 
@@ -26,8 +26,11 @@ def build_defs(settings: Settings) -> Definitions:
         ],
         jobs=[*ingest_jobs, *land_jobs, build_models_job, odb_pack_job],
         schedules=[quarterly_regional_refresh, biannual_odb_extract],
-        sensors=[landing_sensor],
+        sensors=[landing_sensor, cull_report_automation],
         resources=build_resources(settings),
+        # a step in a process of its own costs a second start-up (~5-10 s a run), and nothing
+        # is gained: runs that write the warehouse take turns anyway
+        executor=in_process_executor,
     )
 
 

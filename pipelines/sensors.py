@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
 from contextlib import nullcontext
 
 from dagster import (
+    AssetSelection,
+    AutomationConditionSensorDefinition,
     DefaultSensorStatus,
     RunRequest,
     SensorEvaluationContext,
@@ -12,20 +16,41 @@ from dagster import (
     sensor,
 )
 
-from pipelines.jobs import land_job_name, land_jobs
+from contracts.files import ReturnFile
+from pipelines.assets.lineage import CULL_REPORT
+from pipelines.jobs import (
+    build_models_job,
+    ingest_jobs,
+    land_job_name,
+    land_jobs,
+)
 from pipelines.loading import discover, file_sha256, is_loaded, latest_file
-from pipelines.partitions import slot_key
+from pipelines.partitions import org_and_period, slot_key
+from pipelines.project import last_build_is_current
+from pipelines.regional_load import plan_load
 from pipelines.resources import WarehouseResource
+from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseBusy, connect
+
+# The cull report follows the models and the usage log by itself (its eager condition); the
+# sensor that evaluates such conditions is off unless a definition turns it on.
+cull_report_automation = AutomationConditionSensorDefinition(
+    "cull_report_automation",
+    target=AssetSelection.assets(CULL_REPORT),
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Refreshes usage/cull_report when the models or the usage log change.",
+)
 
 
 @sensor(
-    jobs=land_jobs,
+    jobs=[*land_jobs, *ingest_jobs, build_models_job],
     minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
     description="Watches $SWS_LANDING: each new file version loads its (org, period) partition "
-    "and rebuilds what depends on it, once (run key = file name + content digest). Returns "
-    "already in the warehouse (e.g. loaded by `sws load`) start nothing.",
+    "and rebuilds the models downstream of it, once (run key = file name + content digest). "
+    "Returns already in the warehouse (e.g. loaded by `sws load`) start nothing. Until the "
+    "models have been built with the current code (a new warehouse, new code), it runs what "
+    "`sws load` runs: a run per block of each return's new partitions, then a full dbt build.",
 )
 def landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource):
     settings = warehouse.settings
@@ -33,23 +58,53 @@ def landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseResourc
     for outcome in refused:
         context.log.warning(f"refused: {outcome.refused}")
     try:
-        with (
-            connect(settings.warehouse, read_only=True)
-            if settings.warehouse.exists()
-            else nullcontext()
-        ) as con:
-            new = {
-                slot: files for slot, files in slots.items() if not con or not is_loaded(con, files)
-            }
+        if last_build_is_current(settings.dbt_target):
+            yield from _land_each_file(settings, slots)
+        else:
+            yield from _load_then_build(settings, slots)
     except WarehouseBusy:
         # not a load (loads write a working copy): something else opened the file to write
         yield SkipReason("the warehouse is held by another process: looking again at the next tick")
-        return
+
+
+def _land_each_file(settings: Settings, slots) -> Iterator[RunRequest]:
+    """One land_<collection> run per new file version: its partition and the models it feeds."""
+    with (
+        connect(settings.warehouse, read_only=True)
+        if settings.warehouse.exists()
+        else nullcontext()
+    ) as con:
+        new = {slot: files for slot, files in slots.items() if not con or not is_loaded(con, files)}
     for (collection, org, period), files in sorted(new.items()):
         latest = latest_file(files)
         yield RunRequest(
             job_name=land_job_name(collection),
             partition_key=str(slot_key(org, period)),
-            run_key=f"{latest.path.name}@{file_sha256(latest.path)[:16]}",
+            run_key=_run_key([latest]),
             tags={"sws/file": latest.path.name},
         )
+
+
+def _load_then_build(settings: Settings, slots) -> Iterator[RunRequest]:
+    """Before the models are built with this code (a new warehouse, new code): what `sws load`
+    runs — a run per block of a return's new partitions, then one full dbt build queued behind
+    them (the queue runs writers in order). Keys name the files, so each runs once."""
+    runs = plan_load(settings)
+    if len(runs) == 1:
+        return  # nothing new: the build alone waits for the next load or the schedule
+    for run in runs:
+        if run.collection is None:  # the build follows every file in the landing folder
+            run_key = f"build_models after {_run_key([latest_file(f) for f in slots.values()])}"
+        else:
+            slots_run = [
+                (run.collection, *org_and_period(run.collection, key)) for key in run.partition_keys
+            ]
+            run_key = _run_key([latest_file(slots[slot]) for slot in slots_run])
+        yield RunRequest(job_name=run.job_name, run_key=run_key, tags=run.tags)
+
+
+def _run_key(files: list[ReturnFile]) -> str:
+    if len(files) == 1:
+        return f"{files[0].path.name}@{file_sha256(files[0].path)[:16]}"
+    names = "\n".join(sorted(_run_key([f]) for f in files))
+    return f"{len(files)} files@{hashlib.sha256(names.encode()).hexdigest()[:16]}"

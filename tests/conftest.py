@@ -73,3 +73,17 @@ def regional(tmp_path_factory):
         )
         status = main(["load", "--json"])
         yield settings, report, status, monkeypatch
+
+
+def load_all_but(settings: Settings, collection: str) -> None:
+    """A quarter of small sample returns, every return but ``collection`` loaded (no dbt)."""
+    from pipelines.loading import discover, load_slot
+    from pipelines.sample import generate
+    from pipelines.warehouse import connect
+
+    generate(settings.landing, periods=1, end_period="2025-26-Q1", scale=0.01, seed=2)
+    slots, _ = discover(settings.landing)
+    with connect(settings.warehouse) as con:
+        for slot, files in slots.items():
+            if slot[0] != collection:
+                load_slot(con, files, archive=settings.archive, key=b"k")

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
+from contracts import validate
 from contracts.validate import check_file, check_files
 from pipelines.sample import generate
 
 
-def test_a_batch_gives_each_file_its_own_result(tmp_path):
+@pytest.fixture
+def batches(monkeypatch):
+    """The files of each batch checked, as lists of file names."""
+    seen, check_batch = [], validate._check_batch
+
+    def spy(model, results, frames):
+        seen.append([r.path.name for r in results])
+        check_batch(model, results, frames)
+
+    monkeypatch.setattr(validate, "_check_batch", spy)
+    return seen
+
+
+def _sample_paths(tmp_path):
     report = generate(
         tmp_path,
         periods=2,
@@ -24,8 +40,10 @@ def test_a_batch_gives_each_file_its_own_result(tmp_path):
     copied = twin.with_name("star_NHSCT_2025-26-Q3.csv")
     shutil.copyfile(twin, copied)
     paths.append(copied)
-    batch = check_files(paths)
-    assert [r.path for r in batch] == paths
+    return paths
+
+
+def _assert_as_alone(batch):
     assert sum(r.failed for r in batch) > 10
     for together in batch:
         alone = check_file(together.path)
@@ -33,6 +51,43 @@ def test_a_batch_gives_each_file_its_own_result(tmp_path):
         assert together.rows == alone.rows
         assert together.failures.equals(alone.failures), together.path.name
         assert together.valid.equals(alone.valid), together.path.name
+
+
+def test_a_batch_gives_each_file_its_own_result(tmp_path, batches):
+    paths = _sample_paths(tmp_path)
+    batch = list(check_files(paths))
+    assert [r.path for r in batch] == paths
+    assert len(batches) == 3  # one per collection
+    batches.clear()
+    _assert_as_alone(batch)
+
+
+def test_batches_are_bounded_in_rows_and_never_split_a_file(tmp_path, monkeypatch, batches):
+    paths = _sample_paths(tmp_path)
+    rows = {p.name: r.rows for p, r in zip(paths, check_files(paths), strict=True)}
+    batches.clear()
+    limit = max(rows.values()) + 1
+    monkeypatch.setattr(validate, "BATCH_ROWS", limit)
+    batch = list(check_files(paths))
+    assert [r.path for r in batch] == paths
+    assert len(batches) > 3
+    assert all(len(b) == 1 or sum(rows[n] for n in b) <= limit for b in batches)
+    assert sorted(n for b in batches for n in b) == sorted(p.name for p in paths)  # once each
+    batches.clear()
+    _assert_as_alone(batch)
+
+
+def test_results_come_before_every_file_is_read(tmp_path, monkeypatch):
+    """A result is let go (yielded) once its batch is checked: memory does not grow."""
+    paths = _sample_paths(tmp_path)
+    monkeypatch.setattr(validate, "BATCH_ROWS", 1)  # every file a batch of its own
+    read, read_return = [], validate.read_return
+    monkeypatch.setattr(
+        validate, "read_return", lambda file: read.append(file) or read_return(file)
+    )
+    results = check_files(paths)
+    next(results)
+    assert len(read) == 2  # the first file, and the one that filled the batch
 
 
 def test_refused_files_in_a_batch_do_not_stop_the_others(tmp_path):

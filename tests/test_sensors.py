@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from dagster import DagsterInstance, build_schedule_context, build_sensor_context
 from dagster._utils.schedules import cron_string_iterator
@@ -12,6 +13,16 @@ from pipelines.resources import build_resources
 from pipelines.sample import generate
 from pipelines.schedules import quarterly_regional_refresh
 from pipelines.sensors import landing_sensor
+from tests.conftest import load_all_but
+
+COLLECTIONS = ("star", "ascot", "dsf", "raw", "workforce", "indicators")
+
+
+def _models_built(settings) -> None:
+    """As after a passing dbt build with the current code: new returns get land_ runs."""
+    settings.dbt_target.mkdir(parents=True, exist_ok=True)
+    results = {"args": {"which": "build"}, "results": [{"status": "success"}]}
+    (settings.dbt_target / "run_results.json").write_text(json.dumps(results))
 
 
 def _tick(settings, instance=None):
@@ -24,6 +35,7 @@ def _tick(settings, instance=None):
 
 def test_a_new_return_starts_a_run_for_exactly_its_partition(sws_home):
     generate(sws_home.landing, periods=1, end_period="2025-26-Q1", scale=0.01, seed=2)
+    _models_built(sws_home)
     requests = _tick(sws_home)
     assert len(requests) == 5 * 5 + 6  # five returns of five Trusts, six indicator returns
     star = next(r for r in requests if r.tags["sws/file"] == "star_BHSCT_2025-26-Q1.csv")
@@ -40,6 +52,7 @@ def test_the_same_file_gives_the_same_run_key_so_it_runs_once(sws_home):
 
 def test_a_resubmission_starts_one_new_run_for_its_partition(sws_home):
     generate(sws_home.landing, periods=1, end_period="2025-26-Q1", scale=0.01, seed=2)
+    _models_built(sws_home)
     before = {r.run_key for r in _tick(sws_home)}
     v1 = sws_home.landing / "dsf" / "dsf_WHSCT_2025-26-Q1.csv"
     lines = v1.read_text().splitlines()
@@ -52,6 +65,7 @@ def test_a_resubmission_starts_one_new_run_for_its_partition(sws_home):
 
 def test_a_changed_file_of_the_same_version_runs_again(sws_home):
     generate(sws_home.landing, periods=1, end_period="2025-26-Q1", scale=0.01, seed=2)
+    _models_built(sws_home)
     path = sws_home.landing / "workforce" / "workforce_NHSCT_2025-26-Q1.csv"
     before = {r.tags["sws/file"]: r.run_key for r in _tick(sws_home)}
     path.write_text("\n".join(path.read_text().splitlines()[:3]) + "\n")
@@ -111,16 +125,39 @@ def test_the_refresh_names_returns_that_landed_but_were_not_loaded(sws_home, cap
     assert "star: 5 return(s) landed but not loaded (BHSCT|2025-26-Q1" in "\n".join(warned)
 
 
-def test_returns_already_in_the_warehouse_start_nothing(sws_home):
+def test_before_the_models_are_built_returns_load_then_one_full_build_follows(sws_home):
     from pipelines.loading import discover, load_slot
     from pipelines.warehouse import connect
 
     generate(sws_home.landing, periods=1, end_period="2025-26-Q1", scale=0.01, seed=2)
     slots, _ = discover(sws_home.landing)
-    with connect(sws_home.warehouse) as con:
-        for slot, files in slots.items():
-            if slot[0] != "raw":
-                load_slot(con, files, archive=sws_home.archive, key=b"k")
+    requests = _tick(sws_home)
+    *loads, build = requests  # what `sws load` runs: a run per return for all its partitions
+    assert [r.job_name for r in loads] == [f"ingest_{c}" for c in sorted(COLLECTIONS)]
+    star = loads[sorted(COLLECTIONS).index("star")]
+    assert star.tags == {
+        "dagster/asset_partition_range_start": "BHSCT|2025-26-Q1",
+        "dagster/asset_partition_range_end": "WHSCT|2025-26-Q1",
+    }
+    assert build.job_name == "build_models" and build.partition_key is None
+    assert [r.run_key for r in _tick(sws_home)] == [r.run_key for r in requests]  # once only
+    with connect(sws_home.warehouse) as con:  # while the loads run, the build stays the same
+        load_slot(con, slots[("star", "BHSCT", "2025-26-Q1")], archive=sws_home.archive, key=b"k")
+    after_one = _tick(sws_home)
+    assert after_one[-1].run_key == build.run_key
+    assert {r.run_key for r in after_one[:-1]} - {r.run_key for r in loads} == {
+        next(r.run_key for r in after_one if r.job_name == "ingest_star")
+    }  # only the star block changed: BHSCT is loaded
+    (sws_home.landing / "dsf" / "dsf_WHSCT_2025-26-Q1_v2.csv").write_text(
+        (sws_home.landing / "dsf" / "dsf_WHSCT_2025-26-Q1.csv").read_text()
+    )
+    *_, build_again = _tick(sws_home)
+    assert build_again.run_key != build.run_key  # a new file: one more build behind it
+
+
+def test_returns_already_in_the_warehouse_start_nothing(sws_home):
+    load_all_but(sws_home, "raw")
+    _models_built(sws_home)
     requests = _tick(sws_home)
     assert {r.job_name for r in requests} == {"land_raw"}
     assert len(requests) == 5
@@ -153,3 +190,12 @@ def test_a_warehouse_held_by_another_program_skips_the_tick(sws_home):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_the_cull_report_refreshes_itself_by_default(sws_home):
+    from dagster import AssetKey, DefaultSensorStatus
+
+    automation = build_defs(sws_home).resolve_sensor_def("cull_report_automation")
+    assert automation.default_status == DefaultSensorStatus.RUNNING
+    graph = build_defs(sws_home).resolve_asset_graph()
+    assert automation.asset_selection.resolve(graph) == {AssetKey(["usage", "cull_report"])}

@@ -9,6 +9,7 @@ from pipelines.loading import discover, load_slot
 from pipelines.sample import generate
 from pipelines.status import submission_status
 from pipelines.warehouse import connect
+from tests.conftest import load_all_but
 
 PERIOD = "2025-26-Q1"  # ends 2025-06-30; due 42 days later, 2025-08-11
 
@@ -95,3 +96,22 @@ def test_sws_status_prints_the_period(sws_home, sws):
     assert human.out.startswith(f"Returns for {PERIOD} (due 2025-08-11):")
     bad = sws("status", "--period", "2025-Q1")
     assert bad.status == 2
+
+
+def test_the_status_asset_materialises_into_the_warehouse(sws_home):
+    from dagster import DagsterInstance, materialize
+
+    from pipelines.assets.operations import submission_status_report
+    from pipelines.resources import build_resources
+
+    load_all_but(sws_home, "raw")
+    result = materialize(
+        [submission_status_report],
+        resources=build_resources(sws_home),
+        instance=DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    with connect(sws_home.warehouse, read_only=True) as con:
+        rows = con.sql("select collection, status from ingest.submission_status").fetchall()
+    assert len(rows) == 6 * 5 + 1  # every return of every org (indicators: and REGION)
+    assert {status for collection, status in rows if collection == "raw"} != {"loaded"}

@@ -14,9 +14,11 @@ from pipelines.assets.metadata import markdown_table
 from pipelines.lineage import cull_report, item_lineage, write_data_pages
 from pipelines.resources import WarehouseResource
 
+CULL_REPORT = AssetKey(["usage", "cull_report"])
+
 
 @asset(
-    key=AssetKey(["usage", "cull_report"]),
+    key=CULL_REPORT,
     deps=[*(AssetKey(["marts", f"outcome{n}"]) for n in range(1, 5)), PACK_KEY],
     group_name="usage",
     kinds={"sqlglot", "csv", "html"},

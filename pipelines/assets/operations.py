@@ -22,7 +22,9 @@ from pipelines.status import latest_period, submission_status
 def submission_status_report(context: AssetExecutionContext, warehouse: WarehouseResource):
     settings = warehouse.settings
     with warehouse.connect() as con:
-        loaded = {p for (p,) in con.execute("select distinct period from ingest.file_versions")}
+        loaded = {
+            p for (p,) in con.sql("select distinct period from ingest.file_versions").fetchall()
+        }
     periods = sorted(loaded | {slot[2] for slot in discover(settings.landing)[0]})
     table = pl.concat(
         [submission_status(settings.warehouse, settings.landing, p) for p in periods]
