@@ -134,10 +134,17 @@ def _publish(work: Path, path: Path) -> None:
     os.replace(publishing, path)
 
 
+def _memory_limit() -> str:
+    """DuckDB's memory; past it, work spills to disk (default: 80% of the machine's RAM)."""
+    return os.environ.get("SWS_DUCKDB_MEMORY_LIMIT") or "3GB"  # as in dbt's profiles.yml
+
+
 @contextmanager
 def _opened(path: Path, *, read_only: bool):
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(
+            str(path), read_only=read_only, config={"memory_limit": _memory_limit()}
+        )
     except duckdb.IOException as error:
         if "lock" not in str(error):
             raise

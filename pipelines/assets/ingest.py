@@ -70,10 +70,13 @@ def build_ingest_asset(collection: str) -> AssetsDefinition:
                 context.log.warning(f"no {collection} return for {org} {period} in landing")
         done = []
 
+        every = max(1, len(wanted) // 20)  # about 20 lines a run: each is a Dagster event
+
         def progress(slot_outcomes: list[LoadOutcome]) -> None:
             done.append(slot_outcomes[-1])
             latest = slot_outcomes[-1]
-            context.log.info(f"[{len(done)}/{len(wanted)}] {latest.file}: {_describe(latest)}")
+            if len(done) % every == 0 or len(done) == len(wanted) or latest.status != "loaded":
+                context.log.info(f"[{len(done)}/{len(wanted)}] {latest.file}: {_describe(latest)}")
 
         with warehouse.connect() as con:
             outcomes = load_slots(
