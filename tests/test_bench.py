@@ -40,3 +40,16 @@ def test_smoke_prints_every_phase_and_floor(tmp_path):
     assert re.search(r"^\s+validate <= 3x bare read\s+smoke\s+[\d.,]+ x", result.stdout, re.M)
     assert re.search(r"^\s+resubmission <= 10% of full refresh\s+smoke", result.stdout, re.M)
     assert (tmp_path / "results.json").is_file()
+
+
+def test_backfill_comparison_prints_each_way(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(BENCH.with_name("backfill.py")), "--scale", "0.01", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert re.search(r"^dsf: 40 partitions, [\d,]+ rows, 2 workers$", result.stdout, re.M)
+    for way in ("writer turns", "one ranged run", "staging files"):
+        assert re.search(rf"^\s+{way}\s+{NUMBER} s$", result.stdout, re.M), way
