@@ -40,7 +40,10 @@ def last_build_is_current(target: Path) -> bool:
     run_results = target / "run_results.json"
     if changed_since(run_results):
         return False
-    results = json.loads(run_results.read_text())
+    try:
+        results = json.loads(run_results.read_text())
+    except (OSError, json.JSONDecodeError):  # being written by a dbt run right now
+        return False
     return results["args"].get("which") == "build" and all(
         r["status"] in ("success", "pass", "warn", "no-op") for r in results["results"]
     )

@@ -120,6 +120,9 @@ def test_only_a_passing_build_of_the_current_project_allows_a_scoped_rebuild(tmp
     assert not last_build_is_current(_run_results(tmp_path / "fail", "success", "fail").parent)
     assert not last_build_is_current(_run_results(tmp_path / "err", "error").parent)
     assert not last_build_is_current(_run_results(tmp_path / "parse", which="parse").parent)
+    half_written = _run_results(tmp_path / "half", "success")
+    half_written.write_text(half_written.read_text()[:20])
+    assert not last_build_is_current(half_written.parent)
     old = _run_results(tmp_path / "old", "success")
     os.utime(old, (project_mtime() - 60, project_mtime() - 60))  # built before the code changed
     assert not last_build_is_current(old.parent)
