@@ -54,13 +54,13 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Wareh
         target_path=warehouse.settings.dbt_target,
     )
     try:
-        # a test's own observation is dropped here; test_summaries reports them per model
+        # a test's own observation is dropped here; tests_by_model reports them per model
         yield from (e for e in invocation.stream() if not isinstance(e, AssetObservation))
     except Exception:
-        yield from test_summaries(invocation)  # which tests failed, before the step fails
+        yield from tests_by_model(invocation)  # which tests failed, before the step fails
         raise
     else:
-        yield from test_summaries(invocation)
+        yield from tests_by_model(invocation)
     finally:
         # dbt holds the warehouse's write lock: never leave it running behind a failed step
         if invocation.process.poll() is None:
@@ -68,7 +68,7 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Wareh
             invocation.process.wait()
 
 
-def test_summaries(invocation: DbtCliInvocation) -> Iterator[AssetObservation]:
+def tests_by_model(invocation: DbtCliInvocation) -> Iterator[AssetObservation]:
     """One observation per tested model: how many of its dbt tests passed, which did not."""
     try:
         results = invocation.get_artifact("run_results.json")["results"]
