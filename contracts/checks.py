@@ -19,7 +19,7 @@ from pandera.api.extensions import register_check_method
 from pandera.api.polars.types import PolarsData
 
 from contracts import reference
-from contracts.hcn import PLACES, WEIGHTS
+from contracts.hcn import weighted_total
 from contracts.parse import as_boolean, as_date, as_decimal, as_integer
 
 PERIOD_FIRST = "_period_first"
@@ -111,10 +111,7 @@ def _hcn_check_digit(data: PolarsData) -> pl.Expr:
     # Integer digits of one cast (ten text slices cost several times more). The check digit
     # is 11 - total % 11, 11 read as 0; 10 means no number is valid, and 10 is no digit.
     number = hcn.cast(pl.Int64, strict=False)
-    first_nine = number // 10
-    total = pl.sum_horizontal(
-        first_nine // place % 10 * weight for weight, place in zip(WEIGHTS, PLACES, strict=True)
-    )
+    total = weighted_total(number // 10)
     well_formed = hcn.str.contains(r"^[0-9]{10}$")
     return well_formed & ((11 - total % 11) % 11 != number % 10)
 

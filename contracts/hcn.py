@@ -23,11 +23,16 @@ def check_digits(first_nine: np.ndarray) -> np.ndarray:
     numbers = np.asarray(first_nine, dtype=np.int64)
     if ((numbers < 0) | (numbers >= 10**9)).any():
         raise ValueError("check_digits needs numbers of at most nine digits")
-    total = np.zeros(numbers.shape, dtype=np.int64)
-    for weight, place in zip(WEIGHTS, PLACES, strict=True):
-        total += numbers // place % 10 * weight
-    check = 11 - total % 11
+    check = 11 - weighted_total(numbers) % 11
     return np.where(check == 11, 0, np.where(check == 10, -1, check))
+
+
+def weighted_total(first_nine):
+    """The weighted sum of the digits of nine-digit numbers: a numpy array, or a polars
+    expression (the contract's check-digit rule)."""
+    return sum(
+        first_nine // place % 10 * weight for weight, place in zip(WEIGHTS, PLACES, strict=True)
+    )
 
 
 def is_valid(hcn: str) -> bool:

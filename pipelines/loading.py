@@ -98,12 +98,12 @@ def load_slots(
     todo = [[latest_file(f).path for f in batch if not is_loaded(con, f)] for batch in batches]
     outcomes = []
     with ThreadPoolExecutor(max_workers=1) as checker:
-        checks = [checker.submit(_check, paths) for paths in todo[:1]]
+        ahead = checker.submit(_check, todo[0]) if batches else None
         for number, batch in enumerate(batches):
-            checks += [checker.submit(_check, paths) for paths in todo[number + 1 : number + 2]]
-            checked = checks[number].result()
+            checked = ahead.result()
+            if number + 1 < len(batches):  # one batch ahead at most: memory stays bounded
+                ahead = checker.submit(_check, todo[number + 1])
             outcomes += _load_batch(con, batch, archive, key, checked, progress)
-            checks[number] = None  # let the batch's frames go
     return outcomes
 
 

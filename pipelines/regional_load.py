@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from dagster import AssetKey, AssetSelection, DagsterInstance, Definitions
 
+from contracts.files import ReturnFile
 from pipelines.assets.dbt import sws_dbt_models
 from pipelines.assets.ingest import ingest_asset_key
 from pipelines.jobs import BUILD_MODELS_JOB, ingest_job_name
@@ -47,13 +48,17 @@ class PlannedRun:
         return f"loading {len(self.partition_keys)} {self.collection} return(s)"
 
 
-def plan_load(settings: Settings) -> list[PlannedRun]:
+def plan_load(
+    settings: Settings, slots: dict[Slot, list[ReturnFile]] | None = None
+) -> list[PlannedRun]:
     """An ingest run per block of changed (org, period) partitions of a return, then dbt.
 
     dbt builds only the models downstream of the changed returns when the warehouse's last
     build passed with the current project; otherwise (first load, new code) every model.
+    ``slots``: the landing folder's, when the caller has discovered them already.
     """
-    slots, _ = discover(settings.landing)
+    if slots is None:
+        slots, _ = discover(settings.landing)
     warehouse = settings.warehouse
     if warehouse.exists():
         with connect(warehouse, read_only=True) as con:

@@ -89,7 +89,7 @@ def _load_then_build(settings: Settings, slots) -> Iterator[RunRequest]:
     """Before the models are built with this code (a new warehouse, new code): what `sws load`
     runs — a run per block of a return's new partitions, then one full dbt build queued behind
     them (the queue runs writers in order). Keys name the files, so each runs once."""
-    runs = plan_load(settings)
+    runs = plan_load(settings, slots)
     if len(runs) == 1:
         return  # nothing new: the build alone waits for the next load or the schedule
     for run in runs:

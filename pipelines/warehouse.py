@@ -71,7 +71,7 @@ create table if not exists ingest.quarantine (
 
 
 class WarehouseBusy(Exception):
-    """Another process holds DuckDB's single write lock on the working copy."""
+    """Another process holds DuckDB's write lock on the file we asked for."""
 
 
 def working_copy(path: Path) -> Path:
@@ -96,13 +96,23 @@ def connect(path: Path, *, read_only: bool = False):
         with _opened(path, read_only=True) as con:
             yield con
         return
-    with writing(path) as work, _opened(work, read_only=False) as con:
+    with _writer_turn(path) as work, _opened(work, read_only=False) as con:
+        ensure_schema(con)
         yield con
 
 
 @contextmanager
 def writing(path: Path):
-    """The writer's turn on the working copy (ingest schema in place), published at the end.
+    """A writer's turn for another process (dbt): the working copy's path, schema in place."""
+    with _writer_turn(path) as work:
+        with _opened(work, read_only=False) as con:
+            ensure_schema(con)  # the source tables exist even before any return is loaded
+        yield work
+
+
+@contextmanager
+def _writer_turn(path: Path):
+    """The writer's turn on the working copy, published at the end.
 
     DuckDB lets one process write a file and refuses every other process, readers included.
     So writers take turns (a file lock: parallel runs queue rather than fail) on a working
@@ -117,8 +127,6 @@ def writing(path: Path):
         try:
             if path.exists() and not work.exists():  # a warehouse from before working copies
                 shutil.copyfile(path, work)
-            with _opened(work, read_only=False) as con:
-                ensure_schema(con)
             yield work
             _publish(work, path)
         finally:

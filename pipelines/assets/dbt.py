@@ -39,8 +39,7 @@ TRANSLATOR = DagsterDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_chec
 def sws_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
-    # dbt writes the working copy (profiles.yml); the source tables exist even before any
-    # return has been loaded
+    # dbt writes the working copy (profiles.yml)
     with writing(warehouse.settings.warehouse):
         yield from _build(context, dbt, warehouse)
 
@@ -74,16 +73,14 @@ def tests_by_model(invocation: DbtCliInvocation) -> Iterator[AssetObservation]:
         results = invocation.get_artifact("run_results.json")["results"]
     except FileNotFoundError:
         return  # dbt stopped before running anything
-    nodes = invocation.manifest["nodes"]
+    resources = {**invocation.manifest["sources"], **invocation.manifest["nodes"]}
     tested: dict[AssetKey, dict[str, str]] = defaultdict(dict)
     for result in results:
-        test = nodes.get(result["unique_id"], {})
+        test = resources.get(result["unique_id"], {})
         if test.get("resource_type") != "test":
             continue
-        for parent in test["depends_on"]["nodes"]:
-            if parent in nodes or parent in invocation.manifest["sources"]:
-                props = nodes.get(parent) or invocation.manifest["sources"][parent]
-                tested[TRANSLATOR.get_asset_key(props)][test["name"]] = result["status"]
+        for parent in filter(None, map(resources.get, test["depends_on"]["nodes"])):
+            tested[TRANSLATOR.get_asset_key(parent)][test["name"]] = result["status"]
     for key, statuses in sorted(tested.items()):
         failing = sorted(name for name, status in statuses.items() if status != "pass")
         yield AssetObservation(

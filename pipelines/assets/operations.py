@@ -9,6 +9,7 @@ from pipelines.assets.metadata import markdown_table
 from pipelines.loading import discover
 from pipelines.resources import WarehouseResource
 from pipelines.status import latest_period, submission_status
+from pipelines.warehouse import connect
 
 
 @asset(
@@ -21,10 +22,11 @@ from pipelines.status import latest_period, submission_status
 )
 def submission_status_report(context: AssetExecutionContext, warehouse: WarehouseResource):
     settings = warehouse.settings
-    with warehouse.connect() as con:
-        loaded = {
-            p for (p,) in con.sql("select distinct period from ingest.file_versions").fetchall()
-        }
+    loaded = set()
+    if settings.warehouse.exists():  # read the published state: no writer turn, no copy
+        with connect(settings.warehouse, read_only=True) as con:
+            found = con.sql("select distinct period from ingest.file_versions").fetchall()
+        loaded = {period for (period,) in found}
     periods = sorted(loaded | {slot[2] for slot in discover(settings.landing)[0]})
     table = pl.concat(
         [submission_status(settings.warehouse, settings.landing, p) for p in periods]

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pipelines.project import DBT_PROJECT_DIR, project_mtime
+from pipelines.project import DBT_PROJECT_DIR, changed_since
 from pipelines.settings import Settings
 
 from .sql import LineageError
@@ -25,8 +25,10 @@ from .sql import LineageError
 LINEAGE_TARGET = "lineage-target"
 
 
-def _usable(manifest_path: Path, newer_than: float) -> dict | None:
-    if not manifest_path.exists() or manifest_path.stat().st_mtime < newer_than:
+def _usable(manifest_path: Path, *, fresh: bool = False) -> dict | None:
+    """The manifest if it has every model's compiled SQL, and (unless ``fresh``, just compiled)
+    is newer than the project."""
+    if not fresh and changed_since(manifest_path):
         return None
     try:
         manifest = json.loads(manifest_path.read_text())
@@ -40,15 +42,14 @@ def _usable(manifest_path: Path, newer_than: float) -> dict | None:
 
 def compiled_manifest(settings: Settings, *, refresh: bool = False) -> dict:
     """The manifest (as a dict) with compiled SQL of every model; compiles when needed."""
-    newest = project_mtime()
     if not refresh:
         for target in (settings.dbt_target, settings.home / LINEAGE_TARGET):
-            manifest = _usable(target / "manifest.json", newest)
+            manifest = _usable(target / "manifest.json")
             if manifest is not None:
                 return manifest
     target = settings.home / LINEAGE_TARGET
     compile_models(target)
-    manifest = _usable(target / "manifest.json", 0.0)
+    manifest = _usable(target / "manifest.json", fresh=True)
     if manifest is None:
         raise LineageError(f"dbt compile wrote no compiled SQL to {target}")
     return manifest
