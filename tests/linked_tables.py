@@ -33,7 +33,9 @@ SCHEMA = {
 }
 CATALOG = reference.seed("measures")
 EMPTY_RELATIONS = pl.DataFrame(
-    schema=dict.fromkeys(("relation", "kind", "role", "measure_code", "figure", "dimension"), pl.String)
+    schema=dict.fromkeys(
+        ("relation", "kind", "role", "measure_code", "figure", "dimension"), pl.String
+    )
 )
 
 

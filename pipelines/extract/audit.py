@@ -318,11 +318,14 @@ class _Period:
         revealed = self._revealed_value(row)
         if revealed is not None:
             return PinnedFigure(**where, low=revealed, high=revealed)
-        if figure == "value" and self.units[row["measure_code"]][0] in RATIOS:
+        unit = self.units[row["measure_code"]][0]
+        if figure == "value" and unit in RATIOS:
             low, high = self._ratio((*place, "numerator"), (*place, "denominator"))
             narrow = high - low < SINGLE_VALUE
+            scale = 100 if unit == "percent" else 1  # the value as published
+            low, high = low * scale, high * scale
         else:
-            if figure == "value" and self.units[row["measure_code"]][0] not in ("count", "sum"):
+            if figure == "value" and unit not in ("count", "sum"):
                 return None  # a median: no relation gives it
             low, high = self._bounds((*place, figure))
             narrow = high - low < 1 - SINGLE_VALUE

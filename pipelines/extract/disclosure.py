@@ -222,7 +222,12 @@ def disclose(
     frame = frame.join(cat, on="measure_code", how="left").with_columns(
         _primary=_primary(t), _linked=pl.col("measure_code").is_in(linked)
     )
-    unlinked = frame.filter((pl.col("_source") == 1) & pl.col("_controlled") & ~pl.col("_linked"))
+    by_category = rel.filter(pl.col("kind") == "over_categories")["measure_code"]
+    unlinked = frame.filter(
+        (pl.col("_source") == 1)
+        & pl.col("_controlled")
+        & ~pl.col("measure_code").is_in(by_category.to_list())
+    )
     if unlinked.height:
         raise ValueError(
             "breakdowns: no over_categories relation in seeds/measure_relations.csv for "
