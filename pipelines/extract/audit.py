@@ -27,19 +27,28 @@ protection intervals (an interval at least some width) would ask more than rules
 rule 6 asks that no protected figure "can be worked out". A protected figure that is published
 outright, or whose value a published baseline or change gives away, is pinned too.
 
-``audit_disclosure`` raises ``AuditError`` where the published figures break a relation of the
-seed (the seed or the pack is wrong; nothing can be concluded and the pack must not go out).
-``relations`` (keyword, default the seed) takes a frame in the seed's shape, for tests.
+Interface (as agreed with the gate): ``audit_disclosure(published, true_rows, catalog,
+thresholds, *, breakdowns_published=None, breakdowns_true=None)`` -> ``AuditResult``, with
+these additions: the keyword ``relations`` (default: the seed) takes a frame in the seed's
+shape (tests); ``AuditResult.relations`` counts the relation instances over the published rows
+(for ``summary``); ``AuditError`` (a ValueError) is raised where the published figures break a
+relation of the seed (the seed or the pack is wrong: nothing can be concluded, the pack must not
+go out). ``hidden`` counts the figures of suppressed rows (a count's value; a share's or mean's
+numerator, denominator and value); ``protected`` those of them rules 1-2 protect. A pinned
+figure's ``low``/``high`` is in the units published (a share's value in percent); for a protected
+figure published outright, both are the published figure.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
+from scipy.linalg import null_space
 from scipy.optimize import linprog
 
 from contracts import reference
@@ -224,6 +233,7 @@ class _Period:
         self.unknown: dict[tuple, int] = {}
         self.whole: list[bool] = []
         self.truth: list[float | None] = []  # a witness: the true figures, if they fit
+        self.solved: dict[tuple, tuple] = {}  # per component: see _unscaled
         self.instances = 0  # relations over the published rows, shown or not
         for members in relations:
             for terms in self._instances(members):
@@ -321,14 +331,14 @@ class _Period:
         unit = self.units[row["measure_code"]][0]
         if figure == "value" and unit in RATIOS:
             low, high = self._ratio((*place, "numerator"), (*place, "denominator"))
-            narrow = high - low < SINGLE_VALUE
+            narrow = _one_value(low, high, whole=False)
             scale = 100 if unit == "percent" else 1  # the value as published
             low, high = low * scale, high * scale
         else:
             if figure == "value" and unit not in ("count", "sum"):
                 return None  # a median: no relation gives it
             low, high = self._bounds((*place, figure))
-            narrow = high - low < 1 - SINGLE_VALUE
+            narrow = _one_value(low, high, whole=True)
         return PinnedFigure(**where, low=low, high=high) if narrow else None
 
     def _revealed_value(self, row: dict) -> float | None:
@@ -355,29 +365,49 @@ class _Period:
         if cell not in self.unknown or not self.links[self.unknown[cell]]:
             return 0.0, np.inf  # tied to nothing published
         variables, used = self._component([self.unknown[cell]])
+        k = variables.index(self.unknown[cell])
         c = np.zeros(len(variables))
-        c[variables.index(self.unknown[cell])] = 1.0
-        lp = self._lp(variables, used, scale=False)
-        witness = self._witness(variables, used)
-        at = None if witness is None else witness[variables.index(self.unknown[cell])]
-        return _solve(c, lp, at, 1 - SINGLE_VALUE)
+        c[k] = 1.0
+        lp, witness, basis = self._unscaled(variables, used)
+        points = _segment(c, lp, witness, basis)
+        if points:
+            low, high = min(x[k] for x in points), max(x[k] for x in points)
+            if not _one_value(low, high, whole=True):
+                return low, high
+        return _solve(c, lp, points[0][k] if points else None, whole=True)
 
     def _ratio(self, numerator: tuple, denominator: tuple) -> tuple[float, float]:
         """The interval of numerator / denominator (Charnes-Cooper: y = x t, t = 1 / den)."""
         cells = [self._var(numerator), self._var(denominator)]
         variables, used = self._component(cells)
+        n, d = (variables.index(cell) for cell in cells)
+        unscaled, witness, basis = self._unscaled(variables, used)
+        if witness is not None and witness[d] > 0:
+            c = np.zeros(len(variables))
+            c[n], c[d] = 1.0, -witness[n] / witness[d]  # the ratio's slope at the witness
+            points = _segment(c, unscaled, witness, basis)
+            ratios = [x[n] / x[d] for x in points if x[d] > SINGLE_VALUE]
+            if ratios and not _one_value(min(ratios), max(ratios), whole=False):
+                return min(ratios), max(ratios)
         lp = self._lp(variables, used, scale=True)  # columns: y..., t
         den = np.zeros(len(variables) + 1)
-        den[variables.index(cells[1])] = 1.0
+        den[d] = 1.0
         lp["A_eq"] = np.vstack([lp["A_eq"], den]) if lp["A_eq"] is not None else den[None, :]
         lp["b_eq"] = np.append(lp["b_eq"], 1.0) if lp["b_eq"] is not None else np.array([1.0])
         c = np.zeros(len(variables) + 1)
-        c[variables.index(cells[0])] = 1.0
-        witness = self._witness(variables, used)
-        at = None
-        if witness is not None and witness[variables.index(cells[1])] > 0:
-            at = witness[variables.index(cells[0])] / witness[variables.index(cells[1])]
-        return _solve(c, lp, at, SINGLE_VALUE)
+        c[n] = 1.0
+        at = witness[n] / witness[d] if witness is not None and witness[d] > 0 else None
+        return _solve(c, lp, at, whole=False)
+
+    def _unscaled(self, variables: list[int], used: list[int]) -> tuple:
+        """A component's linear problem, witness and the directions that keep the constraints
+        the witness meets exactly (computed once per component)."""
+        key = tuple(variables)
+        if key not in self.solved:
+            lp = self._lp(variables, used, scale=False)
+            witness = self._witness(variables, used)
+            self.solved[key] = (lp, witness, _free_directions(lp, witness))
+        return self.solved[key]
 
     def _witness(self, variables: list[int], used: list[int]) -> np.ndarray | None:
         """The true figures of a component where they meet its constraints: a point the
@@ -418,10 +448,62 @@ class _Period:
         return lp
 
 
-def _solve(c: np.ndarray, lp: dict, at: float | None, enough: float) -> tuple[float, float]:
+def _one_value(low: float, high: float, *, whole: bool) -> bool:
+    """Whether an interval pins a figure: one value, or for a count one whole number."""
+    if math.isinf(low) or math.isinf(high):
+        return False
+    if whole:
+        return math.floor(high + SINGLE_VALUE) - math.ceil(low - SINGLE_VALUE) < 1
+    return high - low < SINGLE_VALUE
+
+
+def _bounds_of(lp: dict, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    floor = np.array([-np.inf if low is None else low for low, _ in lp["bounds"]])
+    a_le = lp["A_ub"] if lp["A_ub"] is not None else np.zeros((0, n))
+    b_le = lp["b_ub"] if lp["b_ub"] is not None else np.zeros(0)
+    a_eq = lp["A_eq"] if lp["A_eq"] is not None else np.zeros((0, n))
+    return floor, a_le, b_le, a_eq
+
+
+def _free_directions(lp: dict, witness: np.ndarray | None) -> np.ndarray | None:
+    """The directions from the witness that keep every equation and every bound it sits on."""
+    if witness is None:
+        return None
+    x = witness
+    floor, a_le, b_le, a_eq = _bounds_of(lp, len(x))
+    keep = np.vstack([a_eq, a_le[np.isclose(a_le @ x, b_le)], np.eye(len(x))[np.isclose(x, floor)]])
+    return null_space(keep) if len(keep) else np.eye(len(x))
+
+
+def _segment(
+    c: np.ndarray, lp: dict, witness: np.ndarray | None, basis: np.ndarray | None
+) -> list[np.ndarray]:
+    """Points the published figures allow, quickly: the witness, and the ends of the segment
+    through it along ``c`` projected onto the free directions. Each end is checked against
+    every constraint; an end that fails is dropped."""
+    if witness is None or basis is None:
+        return []
+    x = witness
+    floor, a_le, b_le, a_eq = _bounds_of(lp, len(x))
+    d = basis @ (basis.T @ c)
+    room = np.concatenate([x - floor, b_le - a_le @ x])
+    pace = np.concatenate([-d, a_le @ d])
+    moving = (np.abs(pace) > 1e-12) & (room > 1e-9)
+    steps = room[moving] / np.abs(pace[moving])
+    ahead = min(steps[pace[moving] > 0].min(initial=np.inf), 1e6)
+    behind = min(steps[pace[moving] < 0].min(initial=np.inf), 1e6)
+    points = [x]
+    for end in (x + ahead * d, x - behind * d):
+        fits = np.all(end >= floor - 1e-7) and np.all(a_le @ end <= b_le + 1e-7)
+        if fits and (not len(a_eq) or np.allclose(a_eq @ end, lp["b_eq"], atol=1e-7)):
+            points.append(end)
+    return points
+
+
+def _solve(c: np.ndarray, lp: dict, at: float | None, *, whole: bool) -> tuple[float, float]:
     """The smallest and largest value of ``c @ x`` (HiGHS). Where ``at`` (the value at a
-    feasible point) is given and the largest is ``enough`` above it, the interval is wide and
-    the smallest is not sought: ``(at, largest)``."""
+    feasible point) and the largest are two values already, the smallest is not sought:
+    ``(at, largest)``."""
     ends = []
     for sense in (-1.0, 1.0):
         result = linprog(sense * c, method="highs", **lp)
@@ -431,6 +513,6 @@ def _solve(c: np.ndarray, lp: dict, at: float | None, enough: float) -> tuple[fl
             ends.append(sense * result.fun)
         else:
             raise AuditError(f"the published figures admit no solution: {result.message}")
-        if at is not None and ends[0] - at >= enough:
+        if at is not None and not _one_value(at, ends[0], whole=whole):
             return at, ends[0]
     return ends[1], ends[0]

@@ -32,6 +32,7 @@ a linear quantity that must not be pinned: a cell (a small count) or ``numerator
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -184,16 +185,25 @@ class _Pattern:
 
     def pinned(self, target: dict[int, float], whole: bool) -> bool:
         unknown, links = self.component(target)
-        objective = {n: a for n, a in target.items() if n in set(unknown)}
+        hidden = set(unknown)
+        objective = {n: a for n, a in target.items() if n in hidden}
         if not objective:
             return True  # made of shown figures only
         if not links:
             return False  # free: nothing ties it
-        system = _System(self, unknown, links, objective)
-        needed = 1 - WIDTH_TOLERANCE if whole else WIDTH_TOLERANCE
-        if system.segment_width() >= needed:
+        system = _System(self, unknown, links, objective, whole)
+        if not one_value(*system.segment(), whole):
             return False
-        return system.lp_width(needed) < needed
+        return one_value(*system.lp_interval(), whole)
+
+
+def one_value(low: float, high: float, whole: bool) -> bool:
+    """Whether an interval pins a quantity: one value, or for a count one whole number."""
+    if math.isinf(low) or math.isinf(high):
+        return False
+    if whole:
+        return math.floor(high + WIDTH_TOLERANCE) - math.ceil(low - WIDTH_TOLERANCE) < 1
+    return high - low < WIDTH_TOLERANCE
 
 
 class _System:
@@ -201,8 +211,14 @@ class _System:
     unknown counts of its component, with the true values (a feasible point)."""
 
     def __init__(
-        self, p: _Pattern, unknown: list[int], links: list[int], objective: dict[int, float]
+        self,
+        p: _Pattern,
+        unknown: list[int],
+        links: list[int],
+        objective: dict[int, float],
+        whole: bool,
     ) -> None:
+        self.whole = whole
         column = {n: j for j, n in enumerate(unknown)}
         equations = [p.c.equations[n] for n in links if n < len(p.c.equations)]
         bounds = [p.c.at_most[n - len(p.c.equations)] for n in links if n >= len(p.c.equations)]
@@ -228,10 +244,11 @@ class _System:
             self.c[column[count]] = a
         self.x = np.array([p.c.value[n] for n in unknown], dtype=float)
 
-    def segment_width(self) -> float:
-        """A lower bound of the quantity's range, quick: the feasible segment through the true
-        values, along the quantity's steepest direction that keeps every equation and every
-        bound the true values sit on (a count at 0, an on-time count equal to its due count)."""
+    def segment(self) -> tuple[float, float]:
+        """Part of the quantity's range, quick: the feasible segment through the true values,
+        along the quantity's steepest direction that keeps every equation and every bound the
+        true values sit on (a count at 0, an on-time count equal to its due count)."""
+        at = float(self.c @ self.x)
         at_floor = np.isclose(self.x, self.floor)
         tight = np.isclose(self.a_le @ self.x, self.b_le)
         keep = np.vstack([self.a_eq, self.a_le[tight], np.eye(len(self.x))[at_floor]])
@@ -239,7 +256,7 @@ class _System:
         d = basis @ (basis.T @ self.c)
         rate = float(self.c @ d)
         if rate <= WIDTH_TOLERANCE:
-            return 0.0
+            return at, at
         room = np.concatenate(
             [(self.x - self.floor)[~at_floor], (self.b_le - self.a_le @ self.x)[~tight]]
         )
@@ -248,11 +265,11 @@ class _System:
         steps = room[moving] / np.abs(pace[moving])
         ahead = steps[pace[moving] > 0].min(initial=np.inf)
         behind = steps[pace[moving] < 0].min(initial=np.inf)
-        return (ahead + behind) * rate
+        return at - behind * rate, at + ahead * rate
 
-    def lp_width(self, enough: float) -> float:
+    def lp_interval(self) -> tuple[float, float]:
         """The quantity's range by linear programming (HiGHS): its largest value first, then,
-        unless that is already ``enough`` above the true one, its smallest."""
+        unless that and the true value are already two values, its smallest."""
         problem = {
             "A_eq": self.a_eq if len(self.a_eq) else None,
             "b_eq": self.b_eq if len(self.a_eq) else None,
@@ -261,17 +278,18 @@ class _System:
             "bounds": [(None if np.isinf(f) else f, None) for f in self.floor],
             "method": "highs",
         }
+        at = float(self.c @ self.x)
         ends = []
         for sense in (-1.0, 1.0):
             result = linprog(sense * self.c, **problem)
             if result.status == 3:  # unbounded
-                return np.inf
+                return -np.inf, np.inf
             if result.status != 0:
                 raise ValueError(f"linked figures break their relations: {result.message}")
             ends.append(sense * result.fun)
-            if ends[0] - self.c @ self.x >= enough:
-                return ends[0] - self.c @ self.x
-        return ends[0] - ends[1]
+            if not one_value(at, ends[0], self.whole):
+                return at, ends[0]
+        return ends[1], ends[0]
 
 
 def protect(
