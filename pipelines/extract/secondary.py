@@ -11,8 +11,11 @@ rows and counts that are published twice:
 2. attacker problems (sdcTable's ``attack``): for each protected quantity, the smallest and
    largest value the published figures allow, by linear programming (SciPy's HiGHS), with every
    figure >= 0 (counts) and ``a <= b`` where a relation says so; a quantity whose interval holds
-   one value (one whole number, for a count) is pinned, and the smallest shown figure next to it
-   whose hiding unpins it is hidden too (else the smallest, and try again).
+   one value (one whole number, for a count) is pinned. The shown figures in its relations are
+   then tried, the smallest first, alone and then in pairs (each with its single-unknown
+   closure), and the first that unpins it is hidden; where none does, the smallest one off its
+   bounds is hidden and the search goes on. A feasible segment through the true values settles
+   most quantities before any linear program is solved.
 
 Why this method: the pack is a handful of small linked tables per period (Trusts x functions x
 {due, on time}), far too small to need tau-Argus's optimal or hypercube methods, and the simple
@@ -312,7 +315,9 @@ def protect(
         quantities.append(({n: a for n, a in terms.items() if a}, target.whole))
         p.need(counts.of_cell[target.anchor])
     p.constraint_pass()
-    for terms, whole in quantities:
+    for (terms, whole), target in zip(quantities, targets, strict=True):
+        if p.known(counts.of_cell[target.anchor]):
+            continue  # published elsewhere, where it cannot be hidden: nothing to do here
         while p.pinned(terms, whole):
             _, links = p.component(terms)
             around = [link for n in terms for link in counts.links[n]]
