@@ -54,7 +54,7 @@ def evaluate(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``rule_failures``, and the ``also`` expressions over every row of ``batch``, in the same
     pass: they share the work the rules do (the typing of values, say)."""
-    rules = _rules(model)
+    rules = contract_rules(model)
     frame = batch.lazy()
     flags = [f"_fails_{index}" for index in range(len(rules))]
     names = {f"_also_{index}": e.meta.output_name() for index, e in enumerate(also)}
@@ -87,7 +87,7 @@ def evaluate(
 
 
 @cache
-def _rules(model: type[pa.DataFrameModel]) -> tuple[Rule, ...]:
+def contract_rules(model: type[pa.DataFrameModel]) -> tuple[Rule, ...]:
     """The contract's rules, column by column, as pandera would run them."""
     schema = model.to_schema()
     _refuse_unsupported(schema)

@@ -20,20 +20,32 @@ def read_return(file: ReturnFile) -> pl.DataFrame:
     except Exception as error:  # a reader's own error says best what is wrong
         raise RefusedFile(f"unreadable {file.format.upper()} file: {_first_line(error)}") from error
     _refuse_repeated(header)
-    names = [_column_name(name) for name in frame.columns]
+    names = [column_name(name) for name in frame.columns]
     frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
     return _without_trailing_blank_rows(frame)
 
 
+def read_as_written(file: ReturnFile) -> tuple[list[str | None], pl.DataFrame]:
+    """The header as written and every value as text, untrimmed: the file as its Trust sees
+    it (an annotated copy writes it back). Column i of the frame is header[i]."""
+    if file.path.stat().st_size == 0:
+        raise RefusedFile("empty file: not even a header row")
+    try:
+        return _READERS[file.format](file, trim=False)
+    except Exception as error:
+        raise RefusedFile(f"unreadable {file.format.upper()} file: {_first_line(error)}") from error
+
+
 def _refuse_repeated(header: list[str | None]) -> None:
     """Readers rename a repeated column (``x_duplicated_0``, ``x_1``): look at the names given."""
-    names = [_column_name(str(name)) for name in header if name is not None]
+    names = [column_name(str(name)) for name in header if name is not None]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise RefusedFile(f"duplicate column {', '.join(repeated)} (names ignore case)")
 
 
-def _column_name(name: str) -> str:
+def column_name(name: str) -> str:
+    """A header name as the contracts match it: trimmed, without a BOM, in lower case."""
     return name.strip().lstrip("\ufeff").strip().lower()
 
 
@@ -41,11 +53,11 @@ def _column_name(name: str) -> str:
 # its values trimmed and blanks empty.
 
 
-def _read_csv(file: ReturnFile) -> tuple[list[str | None], pl.DataFrame]:
+def _read_csv(file: ReturnFile, *, trim: bool = True) -> tuple[list[str | None], pl.DataFrame]:
     data = file.path.read_bytes()  # read once: for polars, the header and the plain test
     # utf8 decoding drops a leading BOM; infer_schema=False keeps every value as written.
     frame = pl.read_csv(data, infer_schema=False, encoding="utf8", raise_if_empty=True)
-    return _csv_header(data), frame if _plain_csv(data) else _trimmed(frame)
+    return _csv_header(data), frame if not trim or _plain_csv(data) else _trimmed(frame)
 
 
 def _csv_header(data: bytes) -> list[str | None]:
@@ -60,18 +72,19 @@ def _plain_csv(data: bytes) -> bool:
     return data.isascii() and not any(byte in data for byte in b' \t\r\x0b\x0c"')
 
 
-def _read_xlsx(file: ReturnFile) -> tuple[list[str | None], pl.DataFrame]:
+def _read_xlsx(file: ReturnFile, *, trim: bool = True) -> tuple[list[str | None], pl.DataFrame]:
     first = pl.read_excel(
         file.path, sheet_id=1, engine="calamine", has_header=False, read_options={"n_rows": 1}
     )
     header = [None if v is None else str(v) for v in first.row(0)] if first.height else []
     frame = pl.read_excel(file.path, sheet_id=1, engine="calamine", infer_schema_length=0)
-    return header, _trimmed(_as_text(frame))
+    return header, _trimmed(_as_text(frame)) if trim else _as_text(frame)
 
 
-def _read_parquet(file: ReturnFile) -> tuple[list[str | None], pl.DataFrame]:
+def _read_parquet(file: ReturnFile, *, trim: bool = True) -> tuple[list[str | None], pl.DataFrame]:
     header = list(pq.read_schema(file.path).names)
-    return header, _trimmed(_as_text(pl.read_parquet(file.path)))
+    frame = _as_text(pl.read_parquet(file.path))
+    return header, _trimmed(frame) if trim else frame
 
 
 _READERS = {"csv": _read_csv, "xlsx": _read_xlsx, "parquet": _read_parquet}

@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     validate = command("validate", _validate, "check returns against their contracts (no loading)")
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
     validate.add_argument("--json", action="store_true", help="one JSON object per file")
+    validate.add_argument(
+        "--annotate",
+        type=Path,
+        metavar="OUT.xlsx",
+        help="write a copy of the return (one FILE) with every failing cell marked and explained",
+    )
 
     load = command("load", _load, "load the landing folder through Dagster, then build the models")
     load.add_argument("--landing", type=Path, help="default: $SWS_LANDING or $SWS_HOME/landing")
@@ -54,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     failures.add_argument("--org", required=True)
     failures.add_argument("--period")
     failures.add_argument("--out", type=Path, help="write CSV here instead of printing")
+    failures.add_argument("--xlsx", type=Path, metavar="OUT.xlsx", help="write a workbook here")
 
     extract = command("extract", _extract, "write the ODB extract pack for a period")
     extract.add_argument("--period", required=True)
@@ -66,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     status = command("status", _status, "expected returns of a period against what arrived")
     status.add_argument("--period", help="default: the latest period anything arrived for")
     status.add_argument("--json", action="store_true", help="one JSON object per return")
+
+    purge = command("purge", _purge, "delete landed and archived files past their retention")
+    purge.add_argument("--dry-run", action="store_true", help="list what would be deleted")
 
     sample = command("sample", _sample, "write deterministic sample returns (landing layout)")
     sample.add_argument("--out", type=Path, help="default: the landing folder")
@@ -88,17 +98,38 @@ def _validate(args) -> int:
     for path in args.files:
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
+    if args.annotate and (len(args.files) > 1 or args.annotate.suffix.lower() != ".xlsx"):
+        raise CommandError("--annotate writes one .xlsx copy of one FILE")
     status = OK
     for result in check_files(args.files):  # a collection's files in one pass of each rule
         if args.json:
             print(json.dumps(_validation_json(result)))
         else:
             _print_validation(result)
+        if args.annotate:
+            _annotate(result, args.annotate, quiet=args.json)
         if result.refused:
             status = COULD_NOT_RUN
         elif result.failed and status == OK:
             status = DATA_FAILED
     return status
+
+
+def _annotate(result, out: Path, *, quiet: bool) -> None:
+    from pipelines.feedback.annotated import TooLargeToAnnotate, write_annotated
+
+    try:
+        write_annotated(
+            out,
+            result.path,
+            file_name=result.path.name,
+            failures=result.failures,
+            refused=result.refused,
+        )
+    except (TooLargeToAnnotate, OSError) as error:
+        raise CommandError(str(error)) from error
+    if not quiet:
+        print(f"annotated copy: {out}")
 
 
 def _validation_json(result) -> dict:
@@ -214,10 +245,15 @@ def _failures(args) -> int:
         frame = org_failures(settings.warehouse, org=args.org, period=args.period)
     except FileNotFoundError as error:
         raise CommandError(str(error)) from error
+    if args.xlsx:
+        from pipelines.feedback.failures_book import write_failures_book
+
+        write_failures_book(args.xlsx, frame, org=args.org, period=args.period)
+        print(f"{frame.height} failures of {args.org} written to {args.xlsx}")
     if args.out:
         frame.write_csv(args.out)
         print(f"{frame.height} failures of {args.org} written to {args.out}")
-    else:
+    elif not args.xlsx:
         sys.stdout.write(frame.write_csv())
     return OK
 
@@ -301,6 +337,29 @@ def _status(args) -> int:
         print(f"  {row['collection']:<11} {row['org']:<7} {row['status']:<19} {detail}")
     counts = table["status"].value_counts(sort=True)
     print("  " + ", ".join(f"{n} {s}" for s, n in counts.iter_rows()))
+    return OK
+
+
+# -- purge ------------------------------------------------------------------------------
+
+
+def _purge(args) -> int:
+    from pipelines.retention import expired, purge, retention_days
+
+    settings = _settings()
+    gone = expired(settings) if args.dry_run else purge(settings)
+    verb = "would delete" if args.dry_run else "deleted"
+    for entry in gone:
+        where = (
+            entry.path.relative_to(settings.home)
+            if entry.path.is_relative_to(settings.home)
+            else entry.path
+        )
+        print(f"{entry.location:<8} {where}  ({entry.period}, kept until {entry.expired_after})")
+    print(
+        f"retention ({retention_days()} days after each period's deadline): {verb} "
+        f"{len(gone)} file(s) or folder(s)"
+    )
     return OK
 
 

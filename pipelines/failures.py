@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from pipelines.warehouse import connect
@@ -35,4 +36,8 @@ order by collection, period, "row" nulls first, "column"
 
 def org_failures(warehouse: Path, *, org: str, period: str | None = None) -> pl.DataFrame:
     with connect(warehouse, read_only=True) as con:
-        return con.sql(FAILURES_SQL, params={"org": org, "period": period}).pl()
+        return failures_of(con, org=org, period=period)
+
+
+def failures_of(con: duckdb.DuckDBPyConnection, *, org: str, period: str | None) -> pl.DataFrame:
+    return con.sql(FAILURES_SQL, params={"org": org, "period": period}).pl()

@@ -34,8 +34,13 @@ class Settings:
 
     @property
     def archive(self) -> Path:
-        """Every landed file version, as submitted, kept for good."""
+        """Every landed file version, as submitted, kept until retention expires it."""
         return self.home / "archive"
+
+    @property
+    def outbox(self) -> Path:
+        """What each Trust gets back after a load: ``<ORG>/<period>/`` (pipelines.feedback)."""
+        return self.home / "outbox"
 
     @property
     def dbt_target(self) -> Path:

@@ -10,6 +10,7 @@ from pipelines.defs.dbt.assets import build_dbt_assets
 from pipelines.defs.dbt.project import dbt_project
 from pipelines.defs.jobs import build_models_job, ingest_jobs, land_jobs, odb_pack_job
 from pipelines.defs.resources import build_resources
+from pipelines.defs.retention import retention, weekly_retention
 from pipelines.defs.schedules import biannual_odb_extract, quarterly_regional_refresh
 from pipelines.defs.sensors import cull_report_automation, landing_sensor
 from pipelines.settings import Settings
@@ -25,8 +26,8 @@ def build_defs(settings: Settings) -> Definitions:
             odb_extract_pack,
             cull_report_asset,
         ],
-        jobs=[*ingest_jobs, *land_jobs, build_models_job, odb_pack_job],
-        schedules=[quarterly_regional_refresh, biannual_odb_extract],
+        jobs=[*ingest_jobs, *land_jobs, build_models_job, odb_pack_job, retention],
+        schedules=[quarterly_regional_refresh, biannual_odb_extract, weekly_retention],
         sensors=[landing_sensor, cull_report_automation],
         resources=build_resources(settings),
         # a step in a process of its own costs a second start-up (~5-10 s a run), and nothing

@@ -17,7 +17,7 @@ import polars as pl
 
 from contracts.files import ReturnFile
 from contracts.validate import CheckedReturn, check_file, check_files
-from pipelines.ingest.archive import archive
+from pipelines.ingest.archive import archive, was_purged
 from pipelines.ingest.file_versions import is_loaded, record_version, walk
 from pipelines.ingest.landing import file_sha256, latest_file
 from pipelines.ingest.outcomes import LoadOutcome
@@ -111,7 +111,9 @@ def _transaction(con: duckdb.DuckDBPyConnection):
 def _load_slot(con, files: list[ReturnFile], archive_dir: Path, key: bytes, checked) -> list:
     """``load_slot`` inside the caller's transaction; ``checked`` holds files checked already."""
     for file in files:
-        archive(file, archive_dir, file_sha256(file.path))
+        digest = file_sha256(file.path)
+        if not was_purged(con, digest):
+            archive(file, archive_dir, digest)
     return walk(
         con,
         files,

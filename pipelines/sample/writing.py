@@ -11,6 +11,7 @@ import polars as pl
 import xlsxwriter
 
 from contracts import reference
+from pipelines.private import private_dir, private_file
 from pipelines.sample.faults import plant_faults
 from pipelines.sample.report import PlantedFault, SampleFile, SampleReport
 
@@ -51,8 +52,10 @@ class Writer:
                 rng = self.ctx.rng("faults", name)
                 part, planted = plant_faults(collection, part, name, period, rng, self.bad_rows)
                 path = self.out_dir / name
-                path.parent.mkdir(parents=True, exist_ok=True)
+                # landed returns hold identifiers (sample ones look alike): owner-only
+                private_dir(path.parent, top=self.out_dir)
                 _write_file(part, path, fmt, created=self.ctx.periods[-1].last_day)
+                private_file(path)
                 _set_landed(path, period, rng)
                 self.files.append(SampleFile(name, collection, org, str(period), fmt, len(part)))
                 self.faults.extend(planted)

@@ -1,6 +1,6 @@
 """The tables the Python side writes: ``returns`` (one table per collection: loaded rows of the
-current version, identifiers pseudonymised), ``ingest`` (file versions and quarantined
-failures) and ``usage`` (deliveries of extracts). dbt builds the rest."""
+current version, identifiers pseudonymised), ``ingest`` (file versions, quarantined failures,
+files purged by retention) and ``usage`` (deliveries of extracts). dbt builds the rest."""
 
 from __future__ import annotations
 
@@ -56,6 +56,19 @@ create table if not exists ingest.quarantine (
     "column" varchar,
     rule varchar not null,
     value varchar
+);
+-- Files that held identifiers, deleted by retention (pipelines/retention.py): the digest of a
+-- purged version stays here and in file_versions, so landing it again loads nothing.
+create table if not exists ingest.purged_files (
+    location varchar not null,
+    file_name varchar not null,
+    sha256 varchar not null,
+    collection varchar not null,
+    org varchar not null,
+    period varchar not null,
+    version integer not null,
+    purged_at timestamp not null,
+    primary key (location, file_name, sha256)
 );
 """
 

@@ -26,6 +26,7 @@ import contracts
 from pipelines.defs.assets.metadata import markdown_table
 from pipelines.defs.partitions import org_and_period, org_period_partitions
 from pipelines.defs.resources import WarehouseResource
+from pipelines.feedback.outbox import OutboxPolicy, write_outboxes
 from pipelines.ingest.landing import discover
 from pipelines.ingest.loader import load_slots
 from pipelines.ingest.outcomes import LoadOutcome
@@ -62,6 +63,7 @@ def build_ingest_asset(collection: str) -> AssetsDefinition:
         or f"The {collection} return",
     )
     def ingest(context: AssetExecutionContext, warehouse: WarehouseResource):
+        outbox_policy = OutboxPolicy.configured()  # a bad [tool.sws.outbox] loads nothing
         slots, _ = discover(warehouse.settings.landing)
         wanted = []
         for partition_key in context.partition_keys:
@@ -89,6 +91,8 @@ def build_ingest_asset(collection: str) -> AssetsDefinition:
                 progress=progress,
             )
             reasons = _top_reasons(con, collection, outcomes)
+        # each Trust's receipts and failures, from the warehouse just published
+        write_outboxes(warehouse.settings, outcomes, policy=outbox_policy)
         yield MaterializeResult(metadata=_metadata(outcomes))
         yield _contract_result(outcomes, reasons)
 

@@ -1,0 +1,256 @@
+"""Per-Trust outboxes: what a load tells each Trust about its returns.
+
+Every load (``sws load``, the landing sensor's runs, the ingest jobs: all go through the ingest
+asset, which calls ``write_outboxes``) leaves each org with a return in it
+``$SWS_HOME/outbox/<ORG>/<period>/``, holding:
+
+- ``receipt_<file>.json`` and ``receipt_<file>.txt`` for each file version: name, version,
+  SHA-256, rows in / loaded / quarantined, or why it was refused or that a later version
+  superseded it, and when it was received and loaded;
+- ``failures_<ORG>_<period>.xlsx``: every failure of the org's current returns of the period
+  and its refused files, from the warehouse (identifiers masked), as ``sws failures --xlsx``;
+- ``<file>_annotated.xlsx`` for each return with failing rows, or refused: the Trust's own
+  file (the archived copy) with each failing cell marked and explained, to fix and submit
+  again. Only for returns of at most ``annotate_max_rows`` rows (``[tool.sws.outbox]``) whose
+  archived copy is still kept; otherwise the failures list covers them.
+
+An org's folder holds only its own returns. Folders are owner-only (0700, files 0600) unless
+``[tool.sws.outbox.groups]`` names a Unix group for the org: that group then reads the org's
+folder (0750, files 0640), and the outbox root is 0711 so that a member can reach their own
+folder without listing the others'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from contracts.files import RefusedFile, parse_name
+from pipelines.failures import failures_of
+from pipelines.feedback.annotated import write_annotated
+from pipelines.feedback.failures_book import write_failures_book
+from pipelines.ingest.archive import archived_path
+from pipelines.ingest.outcomes import LoadOutcome
+from pipelines.private import OWNER_DIR, group_id, private_dir, private_file, write_private_text
+from pipelines.settings import Settings, sws_config
+from pipelines.warehouse import connect
+
+ANNOTATED_SUFFIX = "_annotated.xlsx"
+REACHABLE_ROOT = 0o711  # group members pass through to their own Trust's folder, list nothing
+NEW_WORK = ("loaded", "refused")
+
+
+@dataclass(frozen=True)
+class OutboxPolicy:
+    gids: dict[str, int]  # org -> the id of the Unix group that may read its outbox
+    annotate_max_rows: int
+
+    @classmethod
+    def configured(cls) -> OutboxPolicy:
+        """``[tool.sws.outbox]``; ValueError naming a group that does not exist (checked
+        before a load, so a misconfiguration loads nothing rather than leaving no outbox)."""
+        config = sws_config().get("outbox", {})
+        gids = {org: group_id(name) for org, name in config.get("groups", {}).items()}
+        return cls(gids, int(config.get("annotate_max_rows", 100_000)))
+
+
+def failures_book_name(org: str, period: str) -> str:
+    return f"failures_{org}_{period}.xlsx"
+
+
+def annotated_name(file_name: str) -> str:
+    return f"{Path(file_name).stem}{ANNOTATED_SUFFIX}"
+
+
+def write_outboxes(
+    settings: Settings, outcomes: Iterable[LoadOutcome], *, policy: OutboxPolicy | None = None
+) -> list[Path]:
+    """The outbox of every (org, period) with a file loaded or refused in ``outcomes``, or
+    with a receipt missing (a load whose outboxes were not written); the folders written."""
+    policy = policy or OutboxPolicy.configured()
+    gids = policy.gids
+    by_folder: dict[tuple[str, str], list[LoadOutcome]] = defaultdict(list)
+    for outcome in outcomes:
+        if outcome.org is not None and outcome.status != "not loaded":
+            by_folder[(outcome.org, outcome.period)].append(outcome)
+    due = {
+        key: group
+        for key, group in by_folder.items()
+        if any(o.status in NEW_WORK or not _receipts_exist(settings, o) for o in group)
+    }
+    if not due:
+        return []
+    root = private_dir(settings.outbox, top=settings.outbox)
+    root.chmod(REACHABLE_ROOT if gids else OWNER_DIR)
+    written = []
+    with connect(settings.warehouse, read_only=True) as con:
+        for (org, period), group in sorted(due.items()):
+            folder = settings.outbox / org / period
+            private_dir(folder, top=settings.outbox / org, gid=gids.get(org))
+            _write_folder(settings, con, folder, org, period, group, policy, gids.get(org))
+            written.append(folder)
+    return written
+
+
+def _receipts_exist(settings: Settings, outcome: LoadOutcome) -> bool:
+    return (settings.outbox / outcome.org / outcome.period / _receipt_name(outcome.file)).exists()
+
+
+def _receipt_name(file_name: str, suffix: str = ".json") -> str:
+    return f"receipt_{file_name}{suffix}"
+
+
+def _write_folder(settings, con, folder: Path, org, period, group, policy, gid) -> None:
+    records = _records(con, org, period)
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    for outcome in group:
+        receipt = _receipt(outcome, records.get((outcome.file, outcome.version)), now)
+        write_private_text(
+            folder / _receipt_name(outcome.file), json.dumps(receipt, indent=2) + "\n", gid=gid
+        )
+        write_private_text(folder / _receipt_name(outcome.file, ".txt"), _as_text(receipt), gid=gid)
+    book = folder / failures_book_name(org, period)
+    write_failures_book(book, failures_of(con, org=org, period=period), org=org, period=period)
+    private_file(book, gid=gid)
+    for outcome in group:
+        if outcome.status != "superseded":
+            _annotate(settings, con, folder, outcome, records, policy, gid)
+
+
+def _records(con: duckdb.DuckDBPyConnection, org: str, period: str) -> dict[tuple, dict]:
+    """The org's file versions of the period: (file name, version) -> the latest record."""
+    rows = con.execute(
+        "select file_name, version, collection, sha256, received_at, loaded_at, rows, loaded, "
+        "quarantined, refused, is_current from ingest.file_versions "
+        "where org = ? and period = ? order by received_at",
+        [org, period],
+    ).fetchall()
+    keys = (
+        "file_name",
+        "version",
+        "collection",
+        "sha256",
+        "received_at",
+        "loaded_at",
+        "rows",
+        "loaded",
+        "quarantined",
+        "refused",
+        "is_current",
+    )
+    return {(row[0], row[1]): dict(zip(keys, row, strict=True)) for row in rows}
+
+
+def _receipt(outcome: LoadOutcome, record: dict | None, now: str) -> dict:
+    record = record or {}
+    status = outcome.status
+    if status == "unchanged":
+        status = "refused" if record.get("refused") else "loaded"
+    return {
+        "file": outcome.file,
+        "collection": outcome.collection,
+        "org": outcome.org,
+        "period": outcome.period,
+        "version": outcome.version,
+        "sha256": record.get("sha256"),
+        "status": status,
+        "rows": record.get("rows"),
+        "loaded": record.get("loaded"),
+        "quarantined": record.get("quarantined"),
+        "refused": record.get("refused") or outcome.refused,
+        "received_at": _iso(record.get("received_at")),
+        "loaded_at": _iso(record.get("loaded_at")),
+        "receipt_written_at": now,
+    }
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="seconds")
+
+
+def _as_text(receipt: dict) -> str:
+    lines = [
+        f"Receipt for {receipt['file']}",
+        f"return:    {receipt['collection']} of {receipt['org']} for {receipt['period']}, "
+        f"version {receipt['version']}",
+        f"SHA-256:   {receipt['sha256'] or 'not read'}",
+        f"received:  {receipt['received_at'] or '-'}",
+        f"loaded:    {receipt['loaded_at'] or '-'}",
+        f"status:    {receipt['status']}",
+    ]
+    if receipt["status"] == "superseded":
+        lines.append("A later version of this return replaced it; it was not loaded.")
+    elif receipt["refused"]:
+        lines += [
+            f"refused:   {receipt['refused']}",
+            "Nothing of this file was loaded; a version before it, if any, stays in place.",
+        ]
+    else:
+        lines.append(
+            f"rows in:   {receipt['rows']} = {receipt['loaded']} loaded + "
+            f"{receipt['quarantined']} quarantined"
+        )
+    if receipt["quarantined"] or receipt["refused"]:
+        lines.append(
+            f"What failed and why: {failures_book_name(receipt['org'], receipt['period'])}"
+            f" and {annotated_name(receipt['file'])} (your own file, failing cells marked; fix"
+            f" them and submit it as {_next_version(receipt)})."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _next_version(receipt: dict) -> str:
+    collection, org, period = receipt["collection"], receipt["org"], receipt["period"]
+    return f"{collection}_{org}_{period}_v{receipt['version'] + 1}.xlsx"
+
+
+def _annotate(settings, con, folder: Path, outcome: LoadOutcome, records, policy, gid) -> None:
+    """The annotated copy of a failing or refused return; stale copies of its slot go."""
+    record = records.get((outcome.file, outcome.version)) or {}
+    out = folder / annotated_name(outcome.file)
+    if outcome.status not in NEW_WORK and out.exists():
+        return  # written by the load that read it
+    _remove_other_copies(folder, outcome, keep=out)
+    if not (record.get("quarantined") or record.get("refused")):
+        out.unlink(missing_ok=True)
+        return
+    source = archived_path(settings.archive, outcome.collection, outcome.file, record["sha256"])
+    if record.get("refused"):
+        write_annotated(
+            out, source, file_name=outcome.file, failures=_no_failures(), refused=record["refused"]
+        )
+    elif source.exists() and record["rows"] <= policy.annotate_max_rows:
+        write_annotated(out, source, file_name=outcome.file, failures=_quarantined(con, outcome))
+    else:
+        return  # purged from the archive, or too large: the failures list covers it
+    private_file(out, gid=gid)
+
+
+def _remove_other_copies(folder: Path, outcome: LoadOutcome, *, keep: Path) -> None:
+    """Annotated copies of earlier versions of the same return are out of date."""
+    for path in folder.glob(f"*{ANNOTATED_SUFFIX}"):
+        try:
+            named = parse_name(Path(path.name.removesuffix(ANNOTATED_SUFFIX) + ".xlsx"))
+        except RefusedFile:
+            continue
+        if named.collection == outcome.collection and path != keep:
+            path.unlink()
+
+
+def _quarantined(con, outcome: LoadOutcome) -> pl.DataFrame:
+    return con.sql(
+        'select "row", "column", rule from ingest.quarantine '
+        "where collection = ? and org = ? and period = ? and version = ? and file_name = ?",
+        params=[outcome.collection, outcome.org, outcome.period, outcome.version, outcome.file],
+    ).pl()
+
+
+def _no_failures() -> pl.DataFrame:
+    return pl.DataFrame(schema={"row": pl.Int64, "column": pl.String, "rule": pl.String})
