@@ -9,7 +9,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pipelines.settings import sws_config
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+
+
+def dbt_vars() -> list[str]:
+    """``--vars`` for every dbt command: policy the models need, from its one home,
+    ``[tool.sws]`` of pyproject.toml (the deadline of a period's returns)."""
+    policy = {"submission_deadline_days": sws_config()["submission_deadline_days"]}
+    return ["--vars", json.dumps(policy)]
 
 
 def project_mtime(project_dir: Path = DBT_PROJECT_DIR) -> float:

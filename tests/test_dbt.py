@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.dbt_files import DBT_PROJECT_DIR
+from pipelines.dbt_files import DBT_PROJECT_DIR, dbt_vars
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 
@@ -25,6 +25,7 @@ def test_dbt_unit_tests_pass(regional):
             str(DBT_PROJECT_DIR),
             "--target-path",
             str(settings.home / "dbt-unit-target"),
+            *dbt_vars(),
         ],
         cwd=DBT_PROJECT_DIR,
         env={**os.environ, "SWS_HOME": str(settings.home)},

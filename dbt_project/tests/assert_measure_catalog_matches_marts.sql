@@ -1,7 +1,8 @@
 {#-
     The measure catalog (seed `measures`) and the marts agree:
     - every catalog code whose `source_collection` has at least one loaded return is produced
-      by some mart (vacuous on an empty warehouse). O4_RETENTION_PCT is only expected once some
+      by some mart (vacuous on an empty warehouse); a code outside the outcomes (`outcome`
+      empty: a measure of the returns themselves) once any return is loaded. O4_RETENTION_PCT is only expected once some
       Trust has loaded `workforce` snapshots for two consecutive quarters: measures.md gives it
       no row where the preceding quarter's snapshot is missing;
     - every code a mart holds, or an outcome model computes (int_measures drops codes it cannot
@@ -31,6 +32,8 @@ mart_codes as (
     select distinct measure_code from {{ ref('outcome3') }}
     union
     select distinct measure_code from {{ ref('outcome4') }}
+    union
+    select distinct measure_code from {{ ref('return_quality_measures') }}
 
 ),
 
@@ -43,6 +46,8 @@ computed_codes as (
     select distinct measure_code from {{ ref('int_outcome3_measures') }}
     union
     select distinct measure_code from {{ ref('int_outcome4_measures') }}
+    union
+    select distinct measure_code from {{ ref('int_return_quality_measures') }}
 
 ),
 
@@ -84,6 +89,22 @@ missing_from_marts as (
 
 ),
 
+missing_returns_measures as (
+
+    select
+        catalog.measure_code,
+        'catalog code of the returns themselves, with a return loaded, in no mart' as problem
+    from catalog
+    where
+        catalog.outcome is null
+        and exists (select 1 from loaded)
+        and not exists (
+            select 1 from mart_codes
+            where mart_codes.measure_code = catalog.measure_code
+        )
+
+),
+
 all_codes as (
 
     select measure_code from mart_codes
@@ -106,5 +127,7 @@ not_in_catalog as (
 )
 
 select * from missing_from_marts
+union all
+select * from missing_returns_measures
 union all
 select * from not_in_catalog

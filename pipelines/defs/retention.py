@@ -1,8 +1,6 @@
 """Retention as a Dagster job: weekly, delete landed and archived files (and outboxes) whose
 period's deadline is more than ``[tool.sws.retention]`` days past (``pipelines.retention``)."""
 
-from __future__ import annotations
-
 from dagster import (
     DefaultScheduleStatus,
     MetadataValue,

@@ -94,7 +94,8 @@ def read_inputs(settings: Settings) -> ExtractInputs:
     # the published warehouse: one consistent state, even while a load is writing
     with connect(settings.warehouse, read_only=True) as con:
         marts = pl.concat([con.sql(f"from marts.{t}").pl() for t in OUTCOME_TABLES])
-        catalog = con.sql("from reference.measures").pl()
+        # the outcome measures: those of the returns themselves are not the ODB's pack
+        catalog = con.sql("from reference.measures where outcome is not null").pl()
         file_versions = con.sql("from ingest.file_versions").pl()
     return ExtractInputs(marts.select(MART_COLUMNS), catalog, file_versions)
 

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pipelines.dbt_files import DBT_PROJECT_DIR, changed_since
+from pipelines.dbt_files import DBT_PROJECT_DIR, changed_since, dbt_vars
 from pipelines.settings import Settings
 
 from .sql import LineageError
@@ -72,6 +72,7 @@ def compile_models(target: Path) -> None:
                 "--target-path",
                 str(target),
                 "--quiet",
+                *dbt_vars(),
             ],
             cwd=DBT_PROJECT_DIR,
             # the profile's warehouse path is $SWS_HOME/work/warehouse.duckdb: point it at the

@@ -1,4 +1,5 @@
--- Every measure row of every outcome, with its baseline (measures.md, Shape of every mart row).
+-- Every measure row of every outcome, and of the returns themselves (outside the outcomes),
+-- with its baseline (measures.md, Shape of every mart row).
 -- The baseline is the first period with a value for the (measure, org), unless the dbt var
 -- `baseline_period` fixes one.
 with
@@ -12,6 +13,8 @@ measure_rows as (
     select * from {{ ref('int_outcome3_measures') }}
     union all
     select * from {{ ref('int_outcome4_measures') }}
+    union all
+    select * from {{ ref('int_return_quality_measures') }}
 
 ),
 

@@ -26,6 +26,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from pipelines.dbt_files import dbt_vars
 from pipelines.defs.resources import WarehouseResource
 from pipelines.warehouse import writing
 
@@ -60,7 +61,7 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
 def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     # unit tests check the models' logic, not the data: they run in the test suite instead
     invocation = dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test"],
+        ["build", "--exclude-resource-type", "unit_test", *dbt_vars()],
         context=context,
         # one target folder per warehouse: dbt's partial parse survives from run to run
         target_path=warehouse.settings.dbt_target,

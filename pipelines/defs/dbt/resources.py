@@ -10,6 +10,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
+from pipelines.dbt_files import dbt_vars
 from pipelines.defs.dbt.project import dbt_project, manifest_is_stale
 
 
@@ -44,4 +45,6 @@ def prepare_manifest() -> None:
     this before building the definitions (importing them never runs dbt).
     """
     if manifest_is_stale():
-        dbt_cli().cli(["parse", "--quiet"], target_path=dbt_project().target_path).wait()
+        dbt_cli().cli(
+            ["parse", "--quiet", *dbt_vars()], target_path=dbt_project().target_path
+        ).wait()

@@ -1,0 +1,31 @@
+-- The measures of the returns themselves (`Q_` codes of the measures seed, outside the four
+-- outcomes), per org and REGION, with baselines: the mart columns of measures.md.
+with
+
+measures as (
+
+    select * from {{ ref('int_measures') }}
+
+),
+
+final as (
+
+    select
+        cast(outcome as integer) as outcome,
+        measure_code,
+        oba_type,
+        org,
+        period,
+        cast(numerator as double) as numerator,
+        cast(denominator as double) as denominator,
+        cast(value as double) as value,
+        baseline_period,
+        cast(baseline_value as double) as baseline_value,
+        cast(change_from_baseline as double) as change_from_baseline,
+        suppressed
+    from measures
+    where outcome is null
+
+)
+
+select * from final
