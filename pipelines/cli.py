@@ -311,6 +311,7 @@ def _cull_report(args) -> int:
 
 def _status(args) -> int:
     from contracts.periods import Period
+    from pipelines.quality import quality_measures, with_return_figures
     from pipelines.status import latest_period, submission_status
 
     settings = _settings()
@@ -320,6 +321,7 @@ def _status(args) -> int:
     except ValueError as error:
         raise CommandError(str(error)) from error
     table = submission_status(settings.warehouse, settings.landing, period)
+    table = with_return_figures(table, settings.warehouse, period)
     if args.json:
         for row in table.to_dicts():
             print(json.dumps(row, default=str))
@@ -332,12 +334,42 @@ def _status(args) -> int:
         elif row["rows"] is not None:
             detail = (
                 f"v{row['version']} landed {row['received_at']:%Y-%m-%d}, {row['rows']} rows, "
-                f"{row['quarantined']} quarantined"
+                f"{row['quarantined']} quarantined{_return_quality(row)}"
             )
         print(f"  {row['collection']:<11} {row['org']:<7} {row['status']:<19} {detail}")
     counts = table["status"].value_counts(sort=True)
     print("  " + ", ".join(f"{n} {s}" for s, n in counts.iter_rows()))
+    _print_quality(quality_measures(settings.warehouse, period), period)
     return OK
+
+
+def _return_quality(row: dict) -> str:
+    """The return's quality figures (once dbt has built marts.return_quality)."""
+    if row.get("days_from_deadline") is None:
+        return ""
+    days = row["days_from_deadline"]
+    when = f"{-days} days early" if days < 0 else f"{days} days late" if days else "on the day"
+    return f" ({row['rows_quarantined_pct'] or 0:.1f}%), {when}, {row['resubmissions']} resubmitted"
+
+
+def _print_quality(measures, period: str) -> None:
+    from pipelines.quality import ON_TIME, QUARANTINED
+
+    latest = measures.filter(measures["period"] == period)
+    if latest.is_empty():
+        return
+    print("How well are the returns doing (rows quarantined; returns on time):")
+    for org in sorted(set(latest["org"]), key=lambda o: (o == "REGION", o)):
+        figures = {r["measure_code"]: r for r in latest.filter(latest["org"] == org).to_dicts()}
+        print(f"  {org:<7} " + "; ".join(_figure(figures.get(c)) for c in (QUARANTINED, ON_TIME)))
+
+
+def _figure(row: dict | None) -> str:
+    if row is None or row["value"] is None:
+        return "-"
+    change = row["change_from_baseline"]
+    since = "" if change is None else f" ({change:+.1f} since {row['baseline_period']})"
+    return f"{row['value']:.1f}%{since}"
 
 
 # -- purge ------------------------------------------------------------------------------
