@@ -1,0 +1,265 @@
+"""Per-Trust outboxes: after every load each Trust gets receipts and its failures, only its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from contracts.files import parse_name
+from pipelines.feedback.failures_book import BY_RULE_SHEET, FAILURES_SHEET
+from pipelines.feedback.outbox import (
+    OutboxPolicy,
+    annotated_name,
+    failures_book_name,
+    write_outboxes,
+)
+from pipelines.ingest.landing import discover, file_sha256
+from pipelines.ingest.loader import load_slots
+from pipelines.settings import sws_config
+from pipelines.warehouse import connect
+from tests import returns_factory as factory
+
+PERIOD = factory.PERIOD
+TRUSTS = ("BHSCT", "NHSCT", "SHSCT")
+OWNER_ONLY = OutboxPolicy(gids={}, annotate_max_rows=100_000)
+
+
+def _dsf(org: str) -> list[dict[str, str]]:
+    """A dsf return whose event ids name its Trust: another Trust's rows would show."""
+    return [{**row, "event_id": f"{org}-{row['event_id']}"} for row in factory.valid_rows("dsf")]
+
+
+def _land(settings, org: str, rows, *, version: int | None = None, **kw) -> Path:
+    folder = settings.landing / "dsf"
+    folder.mkdir(exist_ok=True)
+    name = factory.file_name("dsf", org=org, version=version)
+    return factory.write_return(folder, "dsf", rows, name=name, **kw)
+
+
+def _load(settings, policy=OWNER_ONLY):
+    slots, _ = discover(settings.landing)
+    with connect(settings.warehouse) as con:
+        outcomes = load_slots(con, list(slots.values()), archive_dir=settings.archive, key=b"k")
+    return outcomes, write_outboxes(settings, outcomes, policy=policy)
+
+
+def _three_trusts(settings, policy=OWNER_ONLY):
+    """BHSCT: two failing rows; NHSCT: clean; SHSCT: refused (a column missing)."""
+    failing = factory.spoil(_dsf("BHSCT"), 2, "hcn", "123")
+    failing = factory.spoil(failing, 3, "sex", "Q")
+    _land(settings, "BHSCT", failing)
+    _land(settings, "NHSCT", _dsf("NHSCT"))
+    columns = [c for c in factory.COLUMNS["dsf"] if c != "due_date"]
+    _land(settings, "SHSCT", _dsf("SHSCT"), columns=columns)
+    return _load(settings, policy)
+
+
+def _cells(path: Path) -> list[list]:
+    book = openpyxl.load_workbook(path)
+    return [[c.value for c in row] for sheet in book for row in sheet.iter_rows()]
+
+
+def _sheet(path: Path, name: str) -> list[list]:
+    return [[c.value for c in row] for row in openpyxl.load_workbook(path)[name].iter_rows()]
+
+
+def _receipt(settings, org: str, file_name: str) -> dict:
+    return json.loads((settings.outbox / org / PERIOD / f"receipt_{file_name}.json").read_text())
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_load_of_three_trusts_leaves_three_outboxes_each_with_only_its_own(sws_home):
+    _, written = _three_trusts(sws_home)
+    assert written == [sws_home.outbox / org / PERIOD for org in TRUSTS]
+    assert sorted(p.name for p in sws_home.outbox.iterdir()) == list(TRUSTS)
+    for org in TRUSTS:
+        folder = sws_home.outbox / org / PERIOD
+        others = [o for o in TRUSTS if o != org]
+        for path in folder.iterdir():
+            text = path.read_text(errors="ignore") if path.suffix != ".xlsx" else ""
+            if path.suffix == ".xlsx":
+                text = " ".join(str(v) for row in _cells(path) for v in row if v is not None)
+            for other in others:
+                assert other not in text, (path, other)
+    names = {
+        org: sorted(p.name for p in (sws_home.outbox / org / PERIOD).iterdir()) for org in TRUSTS
+    }
+    assert names["BHSCT"] == sorted(
+        [
+            annotated_name("dsf_BHSCT_2025-26-Q1.csv"),
+            failures_book_name("BHSCT", PERIOD),
+            "receipt_dsf_BHSCT_2025-26-Q1.csv.json",
+            "receipt_dsf_BHSCT_2025-26-Q1.csv.txt",
+        ]
+    )
+    assert annotated_name("dsf_NHSCT_2025-26-Q1.csv") not in names["NHSCT"]  # clean: no copy
+    assert annotated_name("dsf_SHSCT_2025-26-Q1.csv") in names["SHSCT"]  # refused: why
+
+
+def test_the_failures_workbook_lists_the_trusts_failures_explained(sws_home):
+    _three_trusts(sws_home)
+    book = sws_home.outbox / "BHSCT" / PERIOD / failures_book_name("BHSCT", PERIOD)
+    rows = _sheet(book, FAILURES_SHEET)
+    header, body = rows[0], rows[1:]
+    assert header[:7] == ["file", "collection", "period", "version", "row", "column", "rule"]
+    failures = {(r[4], r[5], r[6], r[9]) for r in body}
+    assert failures == {(2, "hcn", "hcn_format", "***"), (3, "sex", "code", "Q")}
+    assert {r[0] for r in body} == {"dsf_BHSCT_2025-26-Q1.csv"}
+    assert all(r[7] and r[8] for r in body)  # what is wrong, what passes
+    refused = _sheet(
+        sws_home.outbox / "SHSCT" / PERIOD / failures_book_name("SHSCT", PERIOD), FAILURES_SHEET
+    )
+    assert [(r[6], r[9].split(": ", 1)[1]) for r in refused[1:]] == [
+        ("refused", "missing mandatory column due_date")
+    ]
+    assert _sheet(book, BY_RULE_SHEET)[1:] == [
+        ["dsf", PERIOD, "hcn", "hcn_format", *_words("hcn", "hcn_format"), 1],
+        ["dsf", PERIOD, "sex", "code", *_words("sex", "code"), 1],
+    ]
+
+
+def _words(column: str, rule: str) -> list[str]:
+    from contracts.explain import explain
+
+    text = explain("dsf", column, rule, PERIOD)
+    return [text.plain_words, text.what_passes]
+
+
+def test_receipts_say_what_became_of_each_file(sws_home):
+    _three_trusts(sws_home)
+    landed = sws_home.landing / "dsf" / "dsf_BHSCT_2025-26-Q1.csv"
+    receipt = _receipt(sws_home, "BHSCT", landed.name)
+    assert {k: receipt[k] for k in ("file", "org", "period", "version", "status")} == {
+        "file": landed.name,
+        "org": "BHSCT",
+        "period": PERIOD,
+        "version": 1,
+        "status": "loaded",
+    }
+    assert (receipt["rows"], receipt["loaded"], receipt["quarantined"]) == (2, 0, 2)
+    assert receipt["sha256"] == file_sha256(landed) and receipt["refused"] is None
+    assert receipt["received_at"] and receipt["loaded_at"]
+    text = (sws_home.outbox / "BHSCT" / PERIOD / f"receipt_{landed.name}.txt").read_text()
+    assert "rows in:   2 = 0 loaded + 2 quarantined" in text
+    assert "submit it as dsf_BHSCT_2025-26-Q1_v2.xlsx" in text
+    refused = _receipt(sws_home, "SHSCT", "dsf_SHSCT_2025-26-Q1.csv")
+    assert refused["status"] == "refused" and refused["loaded"] is None
+    assert refused["refused"].endswith("missing mandatory column due_date")
+    clean = _receipt(sws_home, "NHSCT", "dsf_NHSCT_2025-26-Q1.csv")
+    assert (clean["status"], clean["quarantined"]) == ("loaded", 0)
+
+
+def test_the_annotated_copy_in_the_outbox_is_the_trusts_own_file_marked(sws_home):
+    _three_trusts(sws_home)
+    copy = sws_home.outbox / "BHSCT" / PERIOD / annotated_name("dsf_BHSCT_2025-26-Q1.csv")
+    sheet = openpyxl.load_workbook(copy)["return"]
+    assert [c.value for c in sheet[2]][:2] == ["BHSCT-EV-1", "123"]  # as sent: their own data
+    marked = {(c.row, c.column) for row in sheet.iter_rows() for c in row if c.comment}
+    assert marked == {(2, 2), (3, 4)}  # hcn of row 2, sex of row 3
+    assert "123" not in sheet.cell(2, 2).comment.text
+    refused = openpyxl.load_workbook(
+        sws_home.outbox / "SHSCT" / PERIOD / annotated_name("dsf_SHSCT_2025-26-Q1.csv")
+    )
+    assert refused.sheetnames == ["refused"]
+
+
+def test_outboxes_are_owner_only(sws_home):
+    _three_trusts(sws_home)
+    assert _mode(sws_home.outbox) == 0o700
+    for org in TRUSTS:
+        assert _mode(sws_home.outbox / org) == 0o700
+        assert _mode(sws_home.outbox / org / PERIOD) == 0o700
+        for path in (sws_home.outbox / org / PERIOD).iterdir():
+            assert _mode(path) == 0o600, path
+
+
+def test_a_trusts_unix_group_may_read_its_own_outbox_and_no_other(sws_home):
+    group = os.getgid()  # the current user's own group: chgrp needs no privilege
+    _three_trusts(sws_home, OutboxPolicy(gids={"NHSCT": group}, annotate_max_rows=100_000))
+    assert _mode(sws_home.outbox) == 0o711  # pass through to one's own folder, list nothing
+    for path in (sws_home.outbox / "NHSCT", sws_home.outbox / "NHSCT" / PERIOD):
+        assert (_mode(path), path.stat().st_gid) == (0o750, group)
+    for path in (sws_home.outbox / "NHSCT" / PERIOD).iterdir():
+        assert (_mode(path), path.stat().st_gid) == (0o640, group)
+    for org in ("BHSCT", "SHSCT"):
+        assert _mode(sws_home.outbox / org) == 0o700
+        for path in (sws_home.outbox / org / PERIOD).iterdir():
+            assert _mode(path) == 0o600
+
+
+def test_an_unknown_group_is_refused_before_anything_is_loaded(monkeypatch):
+    monkeypatch.setitem(sws_config()["outbox"], "groups", {"BHSCT": "no-such-group-sws"})
+    with pytest.raises(ValueError, match="no Unix group 'no-such-group-sws'"):
+        OutboxPolicy.configured()
+
+
+def test_a_clean_resubmission_replaces_the_annotated_copy_and_keeps_the_receipts(sws_home):
+    _three_trusts(sws_home)
+    _land(sws_home, "BHSCT", _dsf("BHSCT"), version=2)
+    _, written = _load(sws_home)
+    assert written == [sws_home.outbox / "BHSCT" / PERIOD]  # only the Trust that sent one
+    folder = sws_home.outbox / "BHSCT" / PERIOD
+    assert not (folder / annotated_name("dsf_BHSCT_2025-26-Q1.csv")).exists()
+    assert not (folder / annotated_name("dsf_BHSCT_2025-26-Q1_v2.csv")).exists()
+    assert _receipt(sws_home, "BHSCT", "dsf_BHSCT_2025-26-Q1.csv")["status"] == "superseded"
+    assert _receipt(sws_home, "BHSCT", "dsf_BHSCT_2025-26-Q1_v2.csv")["status"] == "loaded"
+    assert _sheet(folder / failures_book_name("BHSCT", PERIOD), FAILURES_SHEET)[1:] == []
+
+
+def test_a_load_that_changes_nothing_writes_nothing_until_a_receipt_is_missing(sws_home):
+    _three_trusts(sws_home)
+    outcomes, written = _load(sws_home)
+    assert {o.status for o in outcomes} == {"unchanged"} and written == []
+    receipt = sws_home.outbox / "NHSCT" / PERIOD / "receipt_dsf_NHSCT_2025-26-Q1.csv.json"
+    receipt.unlink()
+    assert write_outboxes(sws_home, outcomes, policy=OWNER_ONLY) == [receipt.parent]
+    assert json.loads(receipt.read_text())["status"] == "loaded"
+
+
+def test_a_return_larger_than_the_limit_gets_the_failures_list_only(sws_home):
+    _three_trusts(sws_home, OutboxPolicy(gids={}, annotate_max_rows=1))
+    folder = sws_home.outbox / "BHSCT" / PERIOD
+    assert not (folder / annotated_name("dsf_BHSCT_2025-26-Q1.csv")).exists()
+    assert len(_sheet(folder / failures_book_name("BHSCT", PERIOD), FAILURES_SHEET)) == 3
+
+
+def test_sws_failures_xlsx_is_the_outbox_workbook_on_demand(sws_home, sws):
+    _three_trusts(sws_home)
+    out = sws_home.home / "mine.xlsx"
+    run = sws("failures", "--org", "BHSCT", "--period", PERIOD, "--xlsx", out)
+    assert run.status == 0 and "2 failures of BHSCT" in run.out
+    outbox = sws_home.outbox / "BHSCT" / PERIOD / failures_book_name("BHSCT", PERIOD)
+    for sheet in (FAILURES_SHEET, BY_RULE_SHEET):
+        assert _sheet(out, sheet) == _sheet(outbox, sheet)
+    everything = sws_home.home / "all.xlsx"
+    assert sws("failures", "--org", "SHSCT", "--xlsx", everything).status == 0
+    assert [r[0] for r in _sheet(everything, FAILURES_SHEET)[1:]] == ["dsf_SHSCT_2025-26-Q1.csv"]
+
+
+def test_every_load_through_dagster_leaves_each_org_its_outbox(regional):
+    """The regional load (`sws load`, the ingest asset): a receipt for every file, in its org's
+    folder; each org's failures workbook names only its own files."""
+    settings, report, _, _ = regional
+    for sample_file in report.files:
+        file = parse_name(settings.landing / sample_file.path)
+        folder = settings.outbox / file.org / file.period
+        receipt = json.loads((folder / f"receipt_{file.path.name}.json").read_text())
+        assert (receipt["org"], receipt["status"], receipt["rows"]) == (
+            file.org,
+            "loaded",
+            sample_file.rows,
+        )
+    for folder in settings.outbox.glob("*/*"):
+        org, period = folder.parent.name, folder.name
+        rows = _sheet(folder / failures_book_name(org, period), FAILURES_SHEET)[1:]
+        assert {f"_{org}_" in r[0] for r in rows} <= {True}
+        assert {r[2] for r in rows} <= {period}
+    assert _mode(settings.outbox) == 0o700
