@@ -26,7 +26,7 @@ from tests import returns_factory as factory
 
 PERIOD = factory.PERIOD
 TRUSTS = ("BHSCT", "NHSCT", "SHSCT")
-OWNER_ONLY = OutboxPolicy(gids={}, annotate_max_rows=100_000)
+OWNER_ONLY = OutboxPolicy()
 
 
 def _dsf(org: str) -> list[dict[str, str]]:
@@ -183,7 +183,7 @@ def test_outboxes_are_owner_only(sws_home):
 
 def test_a_trusts_unix_group_may_read_its_own_outbox_and_no_other(sws_home):
     group = os.getgid()  # the current user's own group: chgrp needs no privilege
-    _three_trusts(sws_home, OutboxPolicy(gids={"NHSCT": group}, annotate_max_rows=100_000))
+    _three_trusts(sws_home, OutboxPolicy(gids={"NHSCT": group}))
     assert _mode(sws_home.outbox) == 0o711  # pass through to one's own folder, list nothing
     for path in (sws_home.outbox / "NHSCT", sws_home.outbox / "NHSCT" / PERIOD):
         assert (_mode(path), path.stat().st_gid) == (0o750, group)
@@ -225,10 +225,32 @@ def test_a_load_that_changes_nothing_writes_nothing_until_a_receipt_is_missing(s
 
 
 def test_a_return_larger_than_the_limit_gets_the_failures_list_only(sws_home):
-    _three_trusts(sws_home, OutboxPolicy(gids={}, annotate_max_rows=1))
+    _three_trusts(sws_home, OutboxPolicy(annotate_max_rows=1))  # the return has 2 rows
     folder = sws_home.outbox / "BHSCT" / PERIOD
     assert not (folder / annotated_name("dsf_BHSCT_2025-26-Q1.csv")).exists()
     assert len(_sheet(folder / failures_book_name("BHSCT", PERIOD), FAILURES_SHEET)) == 3
+    text = (folder / "receipt_dsf_BHSCT_2025-26-Q1.csv.txt").read_text()
+    assert "sws validate dsf_BHSCT_2025-26-Q1.csv --annotate dsf_BHSCT_2025-26-Q1_v2.xlsx" in text
+    # a refused file's one-sheet workbook costs nothing: it is always there
+    assert (
+        sws_home.outbox / "SHSCT" / PERIOD / annotated_name("dsf_SHSCT_2025-26-Q1.csv")
+    ).exists()
+
+
+def test_a_load_of_more_failing_returns_than_the_limit_gets_the_failures_lists_only(sws_home):
+    _land(sws_home, "WHSCT", factory.spoil(_dsf("WHSCT"), 2, "sex", "Q"))
+    _three_trusts(sws_home, OutboxPolicy(annotate_max_files=1))  # BHSCT and WHSCT fail
+    for org in ("BHSCT", "WHSCT"):
+        folder = sws_home.outbox / org / PERIOD
+        assert not (folder / annotated_name(f"dsf_{org}_2025-26-Q1.csv")).exists()
+        assert len(_sheet(folder / failures_book_name(org, PERIOD), FAILURES_SHEET)) > 1
+    _three_trusts(sws_home, OutboxPolicy(annotate_max_files=2))  # nothing new: nothing written
+    _land(sws_home, "WHSCT", _dsf("WHSCT"), version=2)
+    _land(sws_home, "BHSCT", factory.spoil(_dsf("BHSCT"), 3, "sex", "Q"), version=2)
+    _load(sws_home, OutboxPolicy(annotate_max_files=1))  # one failing return: its copy made
+    assert (
+        sws_home.outbox / "BHSCT" / PERIOD / annotated_name("dsf_BHSCT_2025-26-Q1_v2.csv")
+    ).exists()
 
 
 def test_sws_failures_xlsx_is_the_outbox_workbook_on_demand(sws_home, sws):

@@ -38,7 +38,7 @@ def _load(settings):
     slots, _ = discover(settings.landing)
     with connect(settings.warehouse) as con:
         outcomes = load_slots(con, list(slots.values()), archive_dir=settings.archive, key=b"k")
-    write_outboxes(settings, outcomes, policy=OutboxPolicy(gids={}, annotate_max_rows=10))
+    write_outboxes(settings, outcomes, policy=OutboxPolicy())
     return outcomes
 
 

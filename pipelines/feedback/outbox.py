@@ -9,10 +9,14 @@ asset, which calls ``write_outboxes``) leaves each org with a return in it
   superseded it, and when it was received and loaded;
 - ``failures_<ORG>_<period>.xlsx``: every failure of the org's current returns of the period
   and its refused files, from the warehouse (identifiers masked), as ``sws failures --xlsx``;
-- ``<file>_annotated.xlsx`` for each return with failing rows, or refused: the Trust's own
-  file (the archived copy) with each failing cell marked and explained, to fix and submit
-  again. Only for returns of at most ``annotate_max_rows`` rows (``[tool.sws.outbox]``) whose
-  archived copy is still kept; otherwise the failures list covers them.
+- ``<file>_annotated.xlsx`` for each return with failing rows: the Trust's own file (the
+  archived copy) with each failing cell marked and explained, to fix and submit again; for a
+  refused file, a one-sheet workbook saying why. Writing a workbook costs time (about 15 s per
+  100,000 rows here), so copies are made where a load brings at most ``annotate_max_files``
+  failing returns (a landing sensor run brings one; a regional catch-up load, hundreds) of at
+  most ``annotate_max_rows`` rows each (``[tool.sws.outbox]``), whose archived copy is still
+  kept. Otherwise the failures list covers them, and ``sws validate FILE --annotate`` makes the
+  copy on demand.
 
 An org's folder holds only its own returns. Folders are owner-only (0700, files 0600) unless
 ``[tool.sws.outbox.groups]`` names a Unix group for the org: that group then reads the org's
@@ -26,7 +30,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -49,8 +53,9 @@ NEW_WORK = ("loaded", "refused")
 
 @dataclass(frozen=True)
 class OutboxPolicy:
-    gids: dict[str, int]  # org -> the id of the Unix group that may read its outbox
-    annotate_max_rows: int
+    gids: dict[str, int] = field(default_factory=dict)  # org -> group that may read its outbox
+    annotate_max_rows: int = 100_000
+    annotate_max_files: int = 10
 
     @classmethod
     def configured(cls) -> OutboxPolicy:
@@ -58,7 +63,11 @@ class OutboxPolicy:
         before a load, so a misconfiguration loads nothing rather than leaving no outbox)."""
         config = sws_config().get("outbox", {})
         gids = {org: group_id(name) for org, name in config.get("groups", {}).items()}
-        return cls(gids, int(config.get("annotate_max_rows", 100_000)))
+        return cls(
+            gids,
+            int(config.get("annotate_max_rows", cls.annotate_max_rows)),
+            int(config.get("annotate_max_files", cls.annotate_max_files)),
+        )
 
 
 def failures_book_name(org: str, period: str) -> str:
@@ -76,6 +85,9 @@ def write_outboxes(
     with a receipt missing (a load whose outboxes were not written); the folders written."""
     policy = policy or OutboxPolicy.configured()
     gids = policy.gids
+    outcomes = list(outcomes)
+    failing = [o for o in outcomes if o.status == "loaded" and o.quarantined]
+    annotate = len(failing) <= policy.annotate_max_files
     by_folder: dict[tuple[str, str], list[LoadOutcome]] = defaultdict(list)
     for outcome in outcomes:
         if outcome.org is not None and outcome.status != "not loaded":
@@ -94,7 +106,8 @@ def write_outboxes(
         for (org, period), group in sorted(due.items()):
             folder = settings.outbox / org / period
             private_dir(folder, top=settings.outbox / org, gid=gids.get(org))
-            _write_folder(settings, con, folder, org, period, group, policy, gids.get(org))
+            limit = policy.annotate_max_rows if annotate else -1  # -1: no copy of rows
+            _write_folder(settings, con, folder, org, period, group, limit, gids.get(org))
             written.append(folder)
     return written
 
@@ -107,21 +120,23 @@ def _receipt_name(file_name: str, suffix: str = ".json") -> str:
     return f"receipt_{file_name}{suffix}"
 
 
-def _write_folder(settings, con, folder: Path, org, period, group, policy, gid) -> None:
+def _write_folder(settings, con, folder: Path, org, period, group, max_rows, gid) -> None:
     records = _records(con, org, period)
-    now = dt.datetime.now().isoformat(timespec="seconds")
-    for outcome in group:
-        receipt = _receipt(outcome, records.get((outcome.file, outcome.version)), now)
-        write_private_text(
-            folder / _receipt_name(outcome.file), json.dumps(receipt, indent=2) + "\n", gid=gid
-        )
-        write_private_text(folder / _receipt_name(outcome.file, ".txt"), _as_text(receipt), gid=gid)
     book = folder / failures_book_name(org, period)
     write_failures_book(book, failures_of(con, org=org, period=period), org=org, period=period)
     private_file(book, gid=gid)
     for outcome in group:
         if outcome.status != "superseded":
-            _annotate(settings, con, folder, outcome, records, policy, gid)
+            _annotate(settings, con, folder, outcome, records, max_rows, gid)
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    for outcome in group:
+        receipt = _receipt(outcome, records.get((outcome.file, outcome.version)), now)
+        annotated = (folder / annotated_name(outcome.file)).exists()
+        write_private_text(
+            folder / _receipt_name(outcome.file), json.dumps(receipt, indent=2) + "\n", gid=gid
+        )
+        text = _as_text(receipt, annotated=annotated)
+        write_private_text(folder / _receipt_name(outcome.file, ".txt"), text, gid=gid)
 
 
 def _records(con: duckdb.DuckDBPyConnection, org: str, period: str) -> dict[tuple, dict]:
@@ -175,7 +190,7 @@ def _iso(moment: dt.datetime | None) -> str | None:
     return None if moment is None else moment.isoformat(timespec="seconds")
 
 
-def _as_text(receipt: dict) -> str:
+def _as_text(receipt: dict, *, annotated: bool) -> str:
     lines = [
         f"Receipt for {receipt['file']}",
         f"return:    {receipt['collection']} of {receipt['org']} for {receipt['period']}, "
@@ -199,9 +214,17 @@ def _as_text(receipt: dict) -> str:
         )
     if receipt["quarantined"] or receipt["refused"]:
         lines.append(
-            f"What failed and why: {failures_book_name(receipt['org'], receipt['period'])}"
-            f" and {annotated_name(receipt['file'])} (your own file, failing cells marked; fix"
-            f" them and submit it as {_next_version(receipt)})."
+            f"What failed and why: {failures_book_name(receipt['org'], receipt['period'])}."
+        )
+    if annotated and receipt["quarantined"]:
+        lines.append(
+            f"{annotated_name(receipt['file'])} is your own file with the failing cells marked:"
+            f" fix them and submit it as {_next_version(receipt)}."
+        )
+    elif receipt["quarantined"]:
+        lines.append(
+            f"To see the failing cells marked in your own file: sws validate {receipt['file']}"
+            f" --annotate {_next_version(receipt)}"
         )
     return "\n".join(lines) + "\n"
 
@@ -211,8 +234,9 @@ def _next_version(receipt: dict) -> str:
     return f"{collection}_{org}_{period}_v{receipt['version'] + 1}.xlsx"
 
 
-def _annotate(settings, con, folder: Path, outcome: LoadOutcome, records, policy, gid) -> None:
-    """The annotated copy of a failing or refused return; stale copies of its slot go."""
+def _annotate(settings, con, folder: Path, outcome: LoadOutcome, records, max_rows, gid) -> None:
+    """The annotated copy of a failing return of at most ``max_rows`` rows, or of a refused
+    one; out-of-date copies of its return go."""
     record = records.get((outcome.file, outcome.version)) or {}
     out = folder / annotated_name(outcome.file)
     if outcome.status not in NEW_WORK and out.exists():
@@ -226,7 +250,7 @@ def _annotate(settings, con, folder: Path, outcome: LoadOutcome, records, policy
         write_annotated(
             out, source, file_name=outcome.file, failures=_no_failures(), refused=record["refused"]
         )
-    elif source.exists() and record["rows"] <= policy.annotate_max_rows:
+    elif source.exists() and record["rows"] <= max_rows:
         write_annotated(out, source, file_name=outcome.file, failures=_quarantined(con, outcome))
     else:
         return  # purged from the archive, or too large: the failures list covers it
