@@ -38,7 +38,7 @@ DagsterInstance.get().dispose()
 RUNS = """
 import sys
 from dagster import DagsterInstance
-from pipelines.definitions import build_defs
+from pipelines.defs.definitions import build_defs
 from pipelines.settings import export_environment, load_settings
 
 settings = load_settings()
@@ -51,8 +51,8 @@ for key in sys.argv[1:]:
 RANGED = """
 import sys
 from dagster import DagsterInstance
-from pipelines.definitions import build_defs
-from pipelines.regional_load import RANGE_END, RANGE_START
+from pipelines.defs.definitions import build_defs
+from pipelines.defs.runs import RANGE_END, RANGE_START
 from pipelines.settings import export_environment, load_settings
 
 settings = load_settings()
@@ -67,7 +67,7 @@ import sys
 from pathlib import Path
 from contracts.files import parse_name
 from contracts.validate import check_files
-from pipelines.pseudonyms import load_key, pseudonymise
+from pipelines.ingest.pseudonyms import load_key, pseudonymise
 from pipelines.settings import load_settings
 from pipelines.warehouse import slot_rows
 
@@ -108,7 +108,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="sample generator scale")
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
-    from pipelines.partitions import slot_key
+    from pipelines.defs.partitions import slot_key
     from pipelines.sample import generate
 
     with tempfile.TemporaryDirectory(prefix="sws-backfill-") as work:

@@ -138,9 +138,11 @@ def _load(args) -> int:
         raise CommandError(f"no landing folder at {settings.landing}")
     from dagster import DagsterInstance
 
-    from pipelines.definitions import build_defs
+    from pipelines.defs.dbt.resources import prepare_manifest
+    from pipelines.defs.definitions import build_defs
+    from pipelines.defs.runs import execute_load
+    from pipelines.ingest.planning import plan_load
     from pipelines.loading import summarise
-    from pipelines.regional_load import execute_load, plan_load
     from pipelines.warehouse import connect
 
     runs = plan_load(settings)
@@ -149,6 +151,7 @@ def _load(args) -> int:
     terminal = sys.stderr
     # Dagster's and dbt's own output goes to the log; the terminal gets progress and summary.
     with log.open("a") as log_file, redirect_stdout(log_file), redirect_stderr(log_file):
+        prepare_manifest()
         failed = execute_load(
             build_defs(settings),
             runs,
@@ -321,7 +324,10 @@ def _sample(args) -> int:
 
 
 def _ui(args) -> int:
+    from pipelines.defs.dbt.resources import prepare_manifest
+
     _settings()  # the UI's code location reads the same environment
+    prepare_manifest()
     # dagster dev and dagster-dbt look for `dagster` and `dbt` on PATH: the venv's, even when
     # the venv is not activated
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])

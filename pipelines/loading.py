@@ -22,7 +22,7 @@ import polars as pl
 
 from contracts.files import RefusedFile, ReturnFile, parse_name, refusal
 from contracts.validate import CheckedReturn, check_file, check_files
-from pipelines.pseudonyms import pseudonymise
+from pipelines.ingest.pseudonyms import pseudonymise
 from pipelines.warehouse import slot_rows
 
 Slot = tuple[str, str, str]  # (collection, org, period)

@@ -1,13 +1,26 @@
-"""Where the pipeline keeps its state (interface.md, State). Read from the environment."""
+"""The product's settings: where it keeps its state (interface.md, State), read from the
+environment, and its policy (``[tool.sws]`` in pyproject.toml: deadlines, disclosure)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-REPO_DAGSTER_YAML = Path(__file__).resolve().parent.parent / "dagster.yaml"
+REPO = Path(__file__).resolve().parent.parent
+REPO_DAGSTER_YAML = REPO / "dagster.yaml"
+PYPROJECT = REPO / "pyproject.toml"
+
+
+@functools.cache
+def sws_config() -> dict[str, Any]:
+    """``[tool.sws]`` of pyproject.toml: policy, not code."""
+    with PYPROJECT.open("rb") as handle:
+        return tomllib.load(handle)["tool"]["sws"]
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ import polars as pl
 
 from contracts import CONTRACTS, reference
 from contracts.periods import Period
-from pipelines.config import sws_config
 from pipelines.loading import discover
+from pipelines.settings import sws_config
 from pipelines.warehouse import connect
 
 STATUS_SCHEMA = {

@@ -19,7 +19,7 @@ import polars as pl
 
 from contracts import CONTRACTS
 from contracts.validate import FAILURE_SCHEMA, typed
-from pipelines.pseudonyms import pseudonymise
+from pipelines.ingest.pseudonyms import pseudonymise
 
 SLOT_COLUMNS = {"org": pl.String, "period": pl.String, "version": pl.Int32}
 

@@ -33,6 +33,22 @@ def use_home(monkeypatch: pytest.MonkeyPatch, home: Path) -> Settings:
     return settings
 
 
+@pytest.fixture(scope="session")
+def dbt_manifest() -> None:
+    """The dbt manifest the Dagster definitions are built from (importing them never parses)."""
+    from pipelines.defs.dbt.resources import prepare_manifest
+
+    prepare_manifest()
+
+
+@pytest.fixture(scope="session")
+def definitions(dbt_manifest):
+    """The code location's definitions, as ``dagster dev`` loads them."""
+    from pipelines.definitions import defs
+
+    return defs()
+
+
 @pytest.fixture
 def sws_home(tmp_path, monkeypatch) -> Settings:
     return use_home(monkeypatch, tmp_path / "sws")

@@ -11,15 +11,18 @@ import time
 import pytest
 from dagster import DagsterInstance
 
-from pipelines.partitions import slot_key
+from pipelines.defs.partitions import slot_key
 from pipelines.sample import generate
 from pipelines.settings import export_environment
 from pipelines.warehouse import connect
 
+# the Dagster definitions are built from the dbt manifest
+pytestmark = pytest.mark.usefixtures("dbt_manifest")
+
 WORKER = """
 import sys
 from dagster import DagsterInstance
-from pipelines.definitions import build_defs
+from pipelines.defs.definitions import build_defs
 from pipelines.settings import export_environment, load_settings
 
 settings = load_settings()

@@ -8,19 +8,20 @@ import os
 from dagster import AssetKey, DagsterInstance, Definitions, PartitionKeyRange, materialize
 
 from contracts.periods import accepted_periods
-from pipelines.assets.ingest import CONTRACT_CHECK, ingest_asset_key, ingest_assets
-from pipelines.definitions import defs
-from pipelines.partitions import org_period_partitions, slot_key
-from pipelines.project import last_build_is_current, project_mtime
-from pipelines.regional_load import plan_load
-from pipelines.resources import build_resources
+from pipelines.dbt_files import last_build_is_current, project_mtime
+from pipelines.defs.assets.ingest import CONTRACT_CHECK, ingest_asset_key, ingest_assets
+from pipelines.defs.partitions import org_period_partitions, slot_key
+from pipelines.defs.resources import build_resources
+from pipelines.defs.runs import partition_keys, run_tags
+from pipelines.ingest.planning import plan_load
 from pipelines.sample import generate
 from pipelines.warehouse import connect
 
 COLLECTIONS = ("star", "ascot", "dsf", "raw", "workforce", "indicators")
 
 
-def test_definitions_load_with_every_ingest_asset_and_the_dbt_models():
+def test_definitions_load_with_every_ingest_asset_and_the_dbt_models(definitions):
+    defs = definitions
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     for collection in COLLECTIONS:
@@ -34,7 +35,8 @@ def test_definitions_load_with_every_ingest_asset_and_the_dbt_models():
     assert defs.resolve_job_def("build_models")
 
 
-def test_every_job_schedule_and_sensor_resolves():
+def test_every_job_schedule_and_sensor_resolves(definitions):
+    defs = definitions
     Definitions.validate_loadable(defs)
     jobs = {job.name for job in defs.resolve_all_job_defs()}
     assert {f"land_{c}" for c in COLLECTIONS} <= jobs
@@ -81,8 +83,8 @@ def test_a_regional_load_is_one_run_per_return_not_per_file(sws_home):
         "build_models",
     ]
     star = next(r for r in runs if r.collection == "star")
-    assert len(star.partition_keys) == 5 * 4
-    assert star.tags == {
+    assert len(partition_keys(star)) == 5 * 4
+    assert run_tags(star) == {
         "dagster/asset_partition_range_start": "BHSCT|2025-26-Q1",
         "dagster/asset_partition_range_end": "WHSCT|2025-26-Q4",
     }
@@ -92,15 +94,15 @@ def test_a_missing_return_splits_the_load_into_blocks_that_cover_exactly_what_la
     generate(sws_home.landing, periods=3, end_period="2025-26-Q4", scale=0.01, seed=5)
     (sws_home.landing / "dsf" / "dsf_SEHSCT_2025-26-Q3.csv").unlink()
     runs = [r for r in plan_load(sws_home) if r.collection == "dsf"]
-    covered = [key for run in runs for key in run.partition_keys]
+    covered = [key for run in runs for key in partition_keys(run)]
     assert len(covered) == len(set(covered)) == 5 * 3 - 1
     assert "SEHSCT|2025-26-Q3" not in covered
     assert len(runs) == 4  # BHSCT-NHSCT, SEHSCT Q2, SEHSCT Q4, SHSCT-WHSCT
     partitions = org_period_partitions("dsf")
     for run in runs:  # what Dagster will run for the tags is exactly the block
-        start, end = run.tags.values()
+        start, end = run_tags(run).values()
         in_range = partitions.get_partition_keys_in_range(PartitionKeyRange(start, end))
-        assert [str(k) for k in in_range] == list(run.partition_keys)
+        assert [str(k) for k in in_range] == list(partition_keys(run))
 
 
 def _run_results(target, *statuses: str, which: str = "build"):
@@ -131,7 +133,7 @@ def test_only_a_passing_build_of_the_current_project_allows_a_scoped_rebuild(tmp
 def test_dbt_tests_are_summarised_per_model_with_those_that_did_not_pass():
     from types import SimpleNamespace
 
-    from pipelines.assets.dbt import tests_by_model
+    from pipelines.defs.dbt.assets import tests_by_model
 
     model = {
         "resource_type": "model",

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.project import DBT_PROJECT_DIR
+from pipelines.dbt_files import DBT_PROJECT_DIR
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 

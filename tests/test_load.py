@@ -15,11 +15,14 @@ from dagster import AssetKey, DagsterInstance
 from contracts.files import parse_name
 from contracts.readers import read_return
 from pipelines.cli import main
-from pipelines.definitions import build_defs
-from pipelines.jobs import BUILD_MODELS_JOB
-from pipelines.regional_load import PlannedRun, execute_load, plan_load
+from pipelines.defs.definitions import build_defs
+from pipelines.defs.runs import execute_load
+from pipelines.ingest.planning import BUILD_MODELS_JOB, PlannedRun, plan_load
 from pipelines.warehouse import connect
 from tests.conftest import SwsRun
+
+# the Dagster definitions are built from the dbt manifest
+pytestmark = pytest.mark.usefixtures("dbt_manifest")
 
 COLLECTIONS = ("star", "ascot", "dsf", "raw", "workforce", "indicators")
 

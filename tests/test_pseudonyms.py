@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.pseudonyms import KEY_FILE, load_key, pseudonymise
+from pipelines.ingest.pseudonyms import KEY_FILE, load_key, pseudonymise
 
 ROWS = pl.DataFrame(
     {"hcn": ["9434765919", "9434765919"], "worker_id": ["W1", "W1"], "score": ["1", "2"]}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 from dagster import DagsterInstance, materialize
 
-from pipelines.assets.extract import GATE_CHECK, odb_extract_pack
-from pipelines.assets.lineage import cull_report_asset
-from pipelines.resources import build_resources
+from pipelines.defs.assets.extract import GATE_CHECK, odb_extract_pack
+from pipelines.defs.assets.lineage import cull_report_asset
+from pipelines.defs.resources import build_resources
 from pipelines.warehouse import connect
 
 

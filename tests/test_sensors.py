@@ -5,15 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from dagster import DagsterInstance, build_schedule_context, build_sensor_context
 from dagster._utils.schedules import cron_string_iterator
 
-from pipelines.definitions import build_defs
-from pipelines.resources import build_resources
+from pipelines.defs.definitions import build_defs
+from pipelines.defs.resources import build_resources
+from pipelines.defs.schedules import quarterly_regional_refresh
+from pipelines.defs.sensors import landing_sensor
 from pipelines.sample import generate
-from pipelines.schedules import quarterly_regional_refresh
-from pipelines.sensors import landing_sensor
 from tests.conftest import load_all_but
+
+# the Dagster definitions are built from the dbt manifest
+pytestmark = pytest.mark.usefixtures("dbt_manifest")
 
 COLLECTIONS = ("star", "ascot", "dsf", "raw", "workforce", "indicators")
 

@@ -101,8 +101,8 @@ def test_sws_status_prints_the_period(sws_home, sws):
 def test_the_status_asset_materialises_into_the_warehouse(sws_home):
     from dagster import DagsterInstance, materialize
 
-    from pipelines.assets.operations import submission_status_report
-    from pipelines.resources import build_resources
+    from pipelines.defs.assets.operations import submission_status_report
+    from pipelines.defs.resources import build_resources
 
     load_all_but(sws_home, "raw")
     result = materialize(

@@ -113,7 +113,7 @@ class Thresholds:
 def load_thresholds(config: Mapping[str, Any] | None = None) -> Thresholds:
     """The thresholds of ``[tool.sws.disclosure]`` (or of ``config``); unknown keys refused."""
     if config is None:
-        from pipelines.config import sws_config
+        from pipelines.settings import sws_config
 
         config = sws_config().get("disclosure", {})
     names = {field.name for field in dataclasses.fields(Thresholds)}

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pipelines.project import DBT_PROJECT_DIR, changed_since
+from pipelines.dbt_files import DBT_PROJECT_DIR, changed_since
 from pipelines.settings import Settings
 
 from .sql import LineageError

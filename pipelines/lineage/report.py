@@ -26,8 +26,8 @@ from pathlib import Path
 import polars as pl
 
 from contracts.periods import Period
+from pipelines.dbt_files import DBT_PROJECT_DIR
 from pipelines.extract.usage import deliveries as read_deliveries
-from pipelines.project import DBT_PROJECT_DIR
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
 

@@ -5,21 +5,12 @@ from __future__ import annotations
 from dagster import AssetKey, AssetSelection, define_asset_job
 
 import contracts
-from pipelines.assets.dbt import sws_dbt_models
-from pipelines.assets.ingest import ingest_asset_key
+from pipelines.defs.assets.ingest import ingest_asset_key
+from pipelines.defs.dbt.assets import DBT_MODELS
+from pipelines.ingest.planning import BUILD_MODELS_JOB, ingest_job_name, land_job_name
 
-BUILD_MODELS_JOB = "build_models"
 # dagster.yaml lets one run with this tag run at a time: DuckDB has a single writer.
 WRITES_WAREHOUSE = {"sws/writes": "warehouse"}
-
-
-def ingest_job_name(collection: str) -> str:
-    return f"ingest_{collection}"
-
-
-def land_job_name(collection: str) -> str:
-    return f"land_{collection}"
-
 
 ingest_jobs = [
     define_asset_job(
@@ -52,7 +43,7 @@ odb_pack_job = define_asset_job(
 
 build_models_job = define_asset_job(
     BUILD_MODELS_JOB,
-    selection=AssetSelection.assets(sws_dbt_models),
+    selection=DBT_MODELS,
     description="dbt build: seeds, staging, intermediate and marts, with their tests.",
     tags=WRITES_WAREHOUSE,
 )

@@ -10,9 +10,10 @@ from dagster import (
 )
 
 from contracts.periods import Period
-from pipelines.jobs import build_models_job, odb_pack_job
-from pipelines.regional_load import plan_load
-from pipelines.resources import WarehouseResource
+from pipelines.defs.jobs import build_models_job, odb_pack_job
+from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.runs import partition_keys
+from pipelines.ingest.planning import plan_load
 
 
 # Returns are due six weeks after quarter end; the refresh runs on the 15th of the second month
@@ -31,9 +32,10 @@ def quarterly_regional_refresh(context: ScheduleEvaluationContext, warehouse: Wa
     # sensor's. A return that landed but is not loaded means the sensor is off or failing.
     waiting = [run for run in plan_load(warehouse.settings) if run.collection is not None]
     for run in waiting:
+        keys = partition_keys(run)
         context.log.warning(
-            f"{run.collection}: {len(run.partition_keys)} return(s) landed but not loaded "
-            f"({run.partition_keys[0]} … {run.partition_keys[-1]}): is landing_sensor on?"
+            f"{run.collection}: {len(keys)} return(s) landed but not loaded "
+            f"({keys[0]} … {keys[-1]}): is landing_sensor on?"
         )
     return RunRequest(run_key=f"refresh-{context.scheduled_execution_time:%Y-%m-%d}")
 

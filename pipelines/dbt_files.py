@@ -1,21 +1,15 @@
-"""The dbt project, as Dagster sees it."""
+"""The dbt project's files and its last build's artefacts, read without importing dbt.
+
+Used to decide whether the manifest must be parsed again and whether a load may rebuild only
+the models downstream of what it changed.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from dagster_dbt import DbtProject
-
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
-
-sws_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-sws_dbt_project.prepare_if_dev()
-
-
-def manifest_is_stale() -> bool:
-    """True when the manifest is missing or older than a model, seed or project file."""
-    return changed_since(sws_dbt_project.manifest_path)
 
 
 def project_mtime(project_dir: Path = DBT_PROJECT_DIR) -> float:

@@ -23,10 +23,10 @@ from dagster import (
 )
 
 import contracts
-from pipelines.assets.metadata import markdown_table
+from pipelines.defs.assets.metadata import markdown_table
+from pipelines.defs.partitions import org_and_period, org_period_partitions
+from pipelines.defs.resources import WarehouseResource
 from pipelines.loading import LoadOutcome, discover, load_slots
-from pipelines.partitions import org_and_period, org_period_partitions
-from pipelines.resources import WarehouseResource
 
 CONTRACT_CHECK = "contract"
 

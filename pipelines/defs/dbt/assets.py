@@ -9,39 +9,52 @@ than the tests themselves (bench/README.md).
 from collections import defaultdict
 from collections.abc import Iterator
 
-from dagster import AssetExecutionContext, AssetKey, AssetObservation, MetadataValue
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetObservation,
+    AssetsDefinition,
+    AssetSelection,
+    MetadataValue,
+)
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliInvocation,
     DbtCliResource,
+    DbtProject,
     dbt_assets,
 )
 
-from pipelines.project import manifest_is_stale, sws_dbt_project
-from pipelines.resources import WarehouseResource, build_resources
-from pipelines.settings import load_settings
+from pipelines.defs.resources import WarehouseResource
 from pipelines.warehouse import writing
 
-if manifest_is_stale():
-    # The asset graph is read from the manifest, so it must exist before the decorator runs.
-    dbt = build_resources(load_settings())["dbt"]
-    dbt.cli(["parse", "--quiet"], target_path=sws_dbt_project.target_path).wait()
-
 TRANSLATOR = DagsterDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=False))
+# every dbt node is one multi-asset: seeds, staging, intermediate models and marts
+DBT_MODELS = AssetSelection.kind("dbt")
 
 
-@dbt_assets(
-    manifest=sws_dbt_project.manifest_path,
-    project=sws_dbt_project,
-    dagster_dbt_translator=TRANSLATOR,
-)
-def sws_dbt_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-):
-    # dbt writes the working copy (profiles.yml)
-    with writing(warehouse.settings.warehouse):
-        yield from _build(context, dbt, warehouse)
+class ManifestMissing(Exception):
+    """The definitions were asked for before the dbt manifest was prepared."""
+
+
+def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
+    """The dbt models as assets; the manifest must have been prepared (``prepare_manifest``)."""
+    if not project.manifest_path.exists():
+        raise ManifestMissing(
+            f"no dbt manifest at {project.manifest_path}: run `sws load` or `sws ui` (they "
+            "prepare it), or `dagster-dbt project prepare-and-package`"
+        )
+
+    @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=TRANSLATOR)
+    def sws_dbt_models(
+        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ):
+        # dbt writes the working copy (profiles.yml)
+        with writing(warehouse.settings.warehouse):
+            yield from _build(context, dbt, warehouse)
+
+    return sws_dbt_models
 
 
 def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):

@@ -9,10 +9,10 @@ from dagster import (
     asset,
 )
 
-from pipelines.assets.extract import PACK_KEY
-from pipelines.assets.metadata import markdown_table
+from pipelines.defs.assets.extract import PACK_KEY
+from pipelines.defs.assets.metadata import markdown_table
+from pipelines.defs.resources import WarehouseResource
 from pipelines.lineage import cull_report, item_lineage, write_data_pages
-from pipelines.resources import WarehouseResource
 
 CULL_REPORT = AssetKey(["usage", "cull_report"])
 

@@ -4,10 +4,10 @@ import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from contracts import CONTRACTS
-from pipelines.assets.ingest import ingest_asset_key
-from pipelines.assets.metadata import markdown_table
+from pipelines.defs.assets.ingest import ingest_asset_key
+from pipelines.defs.assets.metadata import markdown_table
+from pipelines.defs.resources import WarehouseResource
 from pipelines.loading import discover
-from pipelines.resources import WarehouseResource
 from pipelines.status import latest_period, submission_status
 from pipelines.warehouse import connect
 

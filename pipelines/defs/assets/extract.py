@@ -11,9 +11,9 @@ from dagster import (
     asset,
 )
 
+from pipelines.defs.partitions import period_partitions
+from pipelines.defs.resources import WarehouseResource
 from pipelines.extract import write_pack
-from pipelines.partitions import period_partitions
-from pipelines.resources import WarehouseResource
 
 PACK_KEY = AssetKey(["extracts", "odb_pack"])
 GATE_CHECK = "publish_gate"

@@ -17,18 +17,14 @@ from dagster import (
 )
 
 from contracts.files import ReturnFile
-from pipelines.assets.lineage import CULL_REPORT
-from pipelines.jobs import (
-    build_models_job,
-    ingest_jobs,
-    land_job_name,
-    land_jobs,
-)
+from pipelines.dbt_files import last_build_is_current
+from pipelines.defs.assets.lineage import CULL_REPORT
+from pipelines.defs.jobs import build_models_job, ingest_jobs, land_jobs
+from pipelines.defs.partitions import slot_key
+from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.runs import run_tags
+from pipelines.ingest.planning import land_job_name, plan_load
 from pipelines.loading import discover, file_sha256, is_loaded, latest_file
-from pipelines.partitions import org_and_period, slot_key
-from pipelines.project import last_build_is_current
-from pipelines.regional_load import plan_load
-from pipelines.resources import WarehouseResource
 from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseBusy, connect
 
@@ -96,11 +92,8 @@ def _load_then_build(settings: Settings, slots) -> Iterator[RunRequest]:
         if run.collection is None:  # the build follows every file in the landing folder
             run_key = f"build_models after {_run_key([latest_file(f) for f in slots.values()])}"
         else:
-            slots_run = [
-                (run.collection, *org_and_period(run.collection, key)) for key in run.partition_keys
-            ]
-            run_key = _run_key([latest_file(slots[slot]) for slot in slots_run])
-        yield RunRequest(job_name=run.job_name, run_key=run_key, tags=run.tags)
+            run_key = _run_key([latest_file(slots[(run.collection, *slot)]) for slot in run.slots])
+        yield RunRequest(job_name=run.job_name, run_key=run_key, tags=run_tags(run))
 
 
 def _run_key(files: list[ReturnFile]) -> str:

@@ -1,0 +1,1 @@
+"""Landing -> contracts -> warehouse: discovering returns, loading them, planning loads."""
