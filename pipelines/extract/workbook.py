@@ -79,8 +79,10 @@ def write_workbook(
     sheets = {"contents": contents_table(tables), **tables}
     cover_page = cover(facts)
     with warnings.catch_warnings():
-        # the notes sheet is ours (a GPTable), not gptables' numbered notes_table
+        # the notes sheet is ours (a GPTable), not gptables' numbered notes_table; and
+        # gptables' own use of pandas is not the reader's concern
         warnings.filterwarnings("ignore", message="No note text provided")
+        warnings.filterwarnings("ignore", module=r"gptables\.")
         book = gpt.produce_workbook(
             filename=str(path),
             sheets=sheets,
