@@ -141,8 +141,8 @@ def _load(args) -> int:
     from pipelines.defs.dbt.resources import prepare_manifest
     from pipelines.defs.definitions import build_defs
     from pipelines.defs.runs import execute_load
+    from pipelines.ingest.file_versions import summarise
     from pipelines.ingest.planning import plan_load
-    from pipelines.loading import summarise
     from pipelines.warehouse import connect
 
     runs = plan_load(settings)

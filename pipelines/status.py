@@ -13,7 +13,7 @@ import polars as pl
 
 from contracts import CONTRACTS, reference
 from contracts.periods import Period
-from pipelines.loading import discover
+from pipelines.ingest.landing import discover
 from pipelines.settings import sws_config
 from pipelines.warehouse import connect
 

@@ -93,7 +93,8 @@ def regional(tmp_path_factory):
 
 def load_all_but(settings: Settings, collection: str) -> None:
     """A quarter of small sample returns, every return but ``collection`` loaded (no dbt)."""
-    from pipelines.loading import discover, load_slot
+    from pipelines.ingest.landing import discover
+    from pipelines.ingest.loader import load_slot
     from pipelines.sample import generate
     from pipelines.warehouse import connect
 
@@ -102,4 +103,4 @@ def load_all_but(settings: Settings, collection: str) -> None:
     with connect(settings.warehouse) as con:
         for slot, files in slots.items():
             if slot[0] != collection:
-                load_slot(con, files, archive=settings.archive, key=b"k")
+                load_slot(con, files, archive_dir=settings.archive, key=b"k")

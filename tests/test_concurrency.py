@@ -69,10 +69,11 @@ def test_a_backfill_of_five_trusts_by_eight_periods_in_parallel_runs_loses_nothi
 KILLED_LOAD = """
 import sys, time
 from pathlib import Path
-from pipelines import loading
+from pipelines.ingest import loader
+from pipelines.ingest.landing import discover
 from pipelines.warehouse import connect
 
-record = loading._record
+record = loader.record_version
 
 def record_then_stall(*args, **kwargs):
     # inside the slot's transaction: rows deleted and inserted, the version being recorded
@@ -80,11 +81,11 @@ def record_then_stall(*args, **kwargs):
     print("mid-write", flush=True)
     time.sleep(60)
 
-loading._record = record_then_stall
-slots, _ = loading.discover(Path(sys.argv[1]))
+loader.record_version = record_then_stall
+slots, _ = discover(Path(sys.argv[1]))
 with connect(Path(sys.argv[2])) as con:
     for files in slots.values():
-        loading.load_slot(con, files, archive=Path(sys.argv[3]), key=b"k")
+        loader.load_slot(con, files, archive_dir=Path(sys.argv[3]), key=b"k")
 """
 
 
@@ -102,12 +103,13 @@ def _table_contents(settings) -> dict[str, list]:
 
 
 def _load(settings) -> None:
-    from pipelines.loading import discover, load_slot
+    from pipelines.ingest.landing import discover
+    from pipelines.ingest.loader import load_slot
 
     slots, _ = discover(settings.landing)
     with connect(settings.warehouse) as con:
         for files in slots.values():
-            load_slot(con, files, archive=settings.archive, key=b"k")
+            load_slot(con, files, archive_dir=settings.archive, key=b"k")
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="SIGKILL semantics")

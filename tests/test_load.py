@@ -28,7 +28,7 @@ COLLECTIONS = ("star", "ascot", "dsf", "raw", "workforce", "indicators")
 
 
 def _outcomes(settings) -> list[dict]:
-    from pipelines.loading import summarise
+    from pipelines.ingest.file_versions import summarise
 
     with connect(settings.warehouse, read_only=True) as con:
         return [o.as_json() for o in summarise(con, settings.landing)]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from pipelines.loading import discover, load_slot
+from pipelines.ingest.landing import discover
+from pipelines.ingest.loader import load_slot
 from pipelines.sample import generate
 from pipelines.status import submission_status
 from pipelines.warehouse import connect
@@ -23,7 +24,7 @@ def _load_all(settings) -> None:
     slots, _ = discover(settings.landing)
     with connect(settings.warehouse) as con:
         for files in slots.values():
-            load_slot(con, files, archive=settings.archive, key=b"test")
+            load_slot(con, files, archive_dir=settings.archive, key=b"test")
 
 
 def _by_return(table) -> dict[tuple[str, str], dict]:

@@ -23,8 +23,9 @@ from pipelines.defs.jobs import build_models_job, ingest_jobs, land_jobs
 from pipelines.defs.partitions import slot_key
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.runs import run_tags
+from pipelines.ingest.file_versions import is_loaded
+from pipelines.ingest.landing import discover, file_sha256, latest_file
 from pipelines.ingest.planning import land_job_name, plan_load
-from pipelines.loading import discover, file_sha256, is_loaded, latest_file
 from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseBusy, connect
 

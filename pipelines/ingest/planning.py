@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from contracts.files import ReturnFile, orgs_submitting
 from contracts.periods import accepted_periods
 from pipelines.dbt_files import last_build_is_current
-from pipelines.loading import Slot, discover, is_loaded
+from pipelines.ingest.file_versions import is_loaded
+from pipelines.ingest.landing import Slot, discover
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
 

@@ -26,7 +26,9 @@ import contracts
 from pipelines.defs.assets.metadata import markdown_table
 from pipelines.defs.partitions import org_and_period, org_period_partitions
 from pipelines.defs.resources import WarehouseResource
-from pipelines.loading import LoadOutcome, discover, load_slots
+from pipelines.ingest.landing import discover
+from pipelines.ingest.loader import load_slots
+from pipelines.ingest.outcomes import LoadOutcome
 
 CONTRACT_CHECK = "contract"
 
@@ -82,7 +84,7 @@ def build_ingest_asset(collection: str) -> AssetsDefinition:
             outcomes = load_slots(
                 con,
                 wanted,
-                archive=warehouse.settings.archive,
+                archive_dir=warehouse.settings.archive,
                 key=warehouse.pseudonym_key(),
                 progress=progress,
             )

@@ -7,7 +7,7 @@ from contracts import CONTRACTS
 from pipelines.defs.assets.ingest import ingest_asset_key
 from pipelines.defs.assets.metadata import markdown_table
 from pipelines.defs.resources import WarehouseResource
-from pipelines.loading import discover
+from pipelines.ingest.landing import discover
 from pipelines.status import latest_period, submission_status
 from pipelines.warehouse import connect
 

@@ -1,0 +1,108 @@
+"""``ingest.file_versions``: every file version seen, and what became of it.
+
+A slot's outcome is decided newest version first: versions older than the one in place are
+superseded; a file seen before (same version, same bytes) keeps its recorded outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from contracts.files import ReturnFile
+from contracts.validate import CheckedReturn
+from pipelines.ingest.landing import Slot, discover, file_sha256
+from pipelines.ingest.outcomes import LoadOutcome
+
+Decide = Callable[[ReturnFile, str], LoadOutcome]  # (file, digest) -> outcome
+
+
+def walk(con: duckdb.DuckDBPyConnection, files: list[ReturnFile], unknown: Decide) -> list:
+    """Each file's outcome, newest version first, until one is in place.
+
+    ``unknown(file, digest)`` decides for a file not seen before.
+    """
+    outcomes = []
+    settled = False
+    for file in sorted(files, key=lambda f: (f.version, f.path.name), reverse=True):
+        current = current_version(con, file.slot)
+        if settled or (current is not None and current > file.version):
+            outcomes.append(LoadOutcome.of(file, "superseded", superseded=True))
+            continue
+        digest = file_sha256(file.path)
+        outcome = known_outcome(con, file, digest) or unknown(file, digest)
+        outcomes.append(outcome)
+        settled = outcome.status in ("loaded", "unchanged")
+    return outcomes[::-1]
+
+
+def _not_loaded(file: ReturnFile, digest: str) -> LoadOutcome:
+    return LoadOutcome.of(file, "not loaded")
+
+
+def is_loaded(con: duckdb.DuckDBPyConnection, files: list[ReturnFile]) -> bool:
+    """True when every file of a slot that matters is known already: nothing to load."""
+    # (also asked before checking a batch: hashing is cached per file state)
+    return all(o.status != "not loaded" for o in walk(con, files, _not_loaded))
+
+
+def summarise(con: duckdb.DuckDBPyConnection, landing: Path) -> list[LoadOutcome]:
+    """What the warehouse holds for every file in ``landing``: the per-file report of a load."""
+    slots, outcomes = discover(landing)
+    for files in slots.values():
+        outcomes += walk(con, files, _not_loaded)
+    return sorted(outcomes, key=lambda o: (o.collection or "", o.org or "", o.period or "", o.file))
+
+
+def current_version(con: duckdb.DuckDBPyConnection, slot: Slot) -> int | None:
+    found = con.execute(
+        "select max(version) from ingest.file_versions "
+        "where collection = ? and org = ? and period = ? and is_current",
+        list(slot),
+    ).fetchall()
+    return found[0][0]
+
+
+def known_outcome(con, file: ReturnFile, digest: str) -> LoadOutcome | None:
+    """The outcome recorded when this very file (same version, same bytes) came before."""
+    found = con.execute(
+        "select rows, loaded, quarantined, refused from ingest.file_versions "
+        "where collection = ? and org = ? and period = ? and version = ? and sha256 = ? "
+        "and (is_current or refused is not null)",
+        [*file.slot, file.version, digest],
+    ).fetchall()
+    if not found:
+        return None
+    rows, loaded, quarantined, refused = found[0]
+    return LoadOutcome.of(
+        file, "unchanged", rows=rows, loaded=loaded, quarantined=quarantined, refused=refused
+    )
+
+
+def record_version(
+    con, file: ReturnFile, digest, received_at, checked: CheckedReturn, *, is_current, new=False
+) -> None:
+    """Record a file version; ``new``: no row of its version exists (a plain insert, 3x cheaper)."""
+    loaded = None if checked.refused else checked.passed
+    quarantined = None if checked.refused else checked.failed
+    con.execute(
+        f"insert {'' if new else 'or replace '}into ingest.file_versions values "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            *file.slot,
+            file.version,
+            file.path.name,
+            digest,
+            received_at,
+            None if checked.refused else dt.datetime.now(),
+            None if checked.refused else checked.rows,
+            loaded,
+            quarantined,
+            checked.refused,
+            "; ".join(checked.warnings) or None,
+            is_current,
+        ],
+    )

@@ -1,0 +1,84 @@
+"""The tables the Python side writes: ``returns`` (one table per collection: loaded rows of the
+current version, identifiers pseudonymised), ``ingest`` (file versions and quarantined
+failures) and ``usage`` (deliveries of extracts). dbt builds the rest."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from contracts import CONTRACTS
+from contracts.validate import FAILURE_SCHEMA, typed
+from pipelines.ingest.pseudonyms import pseudonymise
+
+SLOT_COLUMNS = {"org": pl.String, "period": pl.String, "version": pl.Int32}
+
+# Every delivery of an extract (the cull report reads which measures are still used).
+USAGE_DDL = """
+create schema if not exists usage;
+create table if not exists usage.deliveries (
+    delivered_at timestamp not null,
+    consumer varchar not null,
+    period varchar not null,
+    measures varchar[] not null,
+    pack_sha256 varchar not null,
+    out_dir varchar not null
+);
+"""
+
+INGEST_DDL = """
+create schema if not exists returns;
+create schema if not exists ingest;
+create table if not exists ingest.file_versions (
+    collection varchar not null,
+    org varchar not null,
+    period varchar not null,
+    version integer not null,
+    file_name varchar not null,
+    sha256 varchar not null,
+    received_at timestamp not null,
+    loaded_at timestamp,
+    rows bigint,
+    loaded bigint,
+    quarantined bigint,
+    refused varchar,
+    warnings varchar,
+    is_current boolean not null,
+    primary key (collection, org, period, version, sha256)
+);
+create table if not exists ingest.quarantine (
+    collection varchar not null,
+    org varchar not null,
+    period varchar not null,
+    version integer not null,
+    file_name varchar not null,
+    "row" bigint not null,
+    "column" varchar,
+    rule varchar not null,
+    value varchar
+);
+"""
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(INGEST_DDL)
+    con.execute(USAGE_DDL)
+    for collection in CONTRACTS:
+        empty = slot_rows(collection, loaded_shape(collection), org="", period="", version=0)
+        con.register("empty_rows", empty)
+        con.execute(f"create table if not exists returns.{collection} as from empty_rows limit 0")
+        con.unregister("empty_rows")
+
+
+def loaded_shape(collection: str) -> pl.DataFrame:
+    """An empty frame with the columns and types a collection's loaded rows have."""
+    model = CONTRACTS[collection]
+    empty = pl.DataFrame(schema={c: pl.String for c in model.to_schema().columns})
+    return pseudonymise(typed(model, empty, pl.DataFrame(schema=FAILURE_SCHEMA)), key=b"", org="")
+
+
+def slot_rows(collection: str, rows: pl.DataFrame, *, org: str, period: str, version: int):
+    """Rows tagged with the (org, period, version) they were loaded for."""
+    values = {"org": org, "period": period, "version": version}
+    tags = [pl.lit(values[name], dtype=dtype).alias(name) for name, dtype in SLOT_COLUMNS.items()]
+    return rows.select(*tags, pl.all())
