@@ -45,6 +45,12 @@ WORKBOOK_OPTIONS = {
     "strings_to_numbers": False,
 }
 FIGURES = ("numerator", "denominator", "value")
+NUMBER_FORMATS = {
+    "count": "#,##0",
+    "percent": "0.0",
+    "mean": "0.00",
+    "median": "0.0",
+}
 UNIT_LABELS = {
     "count": "number",
     "sum": "number",
@@ -172,6 +178,26 @@ def column_widths(frame: pd.DataFrame, most: int = 60) -> list[float]:
         longest = max([heading * 1.1, *(len(_text(c)) for c in frame[name])])
         widths.append(min(math.ceil(longest * 1.2) + 2, most))
     return widths
+
+
+def unit_formats(units: Sequence[str]) -> list[dict]:
+    """gptables formatting: each row's figures in its measure's number format (the columns
+    after the row's labels; ``units`` in row order). A sum (WTE, indicator counts) keeps the
+    general format: whole or not, it shows as it is."""
+    rows: dict[str, list[int]] = {}
+    for offset, unit in enumerate(units, start=1):  # row 0 holds the headings
+        rows.setdefault(unit, []).append(offset)
+    return [
+        {
+            "row": {
+                "rows": at,
+                "format": {"num_format": NUMBER_FORMATS[unit]},
+                "include_names": False,  # not the row's labels
+            }
+        }
+        for unit, at in rows.items()
+        if unit in NUMBER_FORMATS
+    ]
 
 
 def text_indent(frame: pd.DataFrame) -> list[dict]:
@@ -323,9 +349,12 @@ def summary_table(
         line["REGION change from baseline"] = baseline["change_from_baseline"]
         lines.append(line)
     frame = pd.DataFrame(lines, dtype=object)
+    units = [m["unit"] for m in catalog.iter_rows(named=True) if m["measure_code"] in present]
     return gpt.GPTable(
         table=frame,
-        additional_formatting=text_indent(frame),
+        # outcome > measure > code label each row; the figures of a row share its unit's format
+        index_columns={1: 0, 2: 1, 3: 2},
+        additional_formatting=text_indent(frame) + unit_formats(units),
         table_name="summary_table",
         title=f"Summary: every measure for {periods_label(period)}, by Trust and for the region, "
         "with the region's baseline and change from it",
