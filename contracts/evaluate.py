@@ -5,7 +5,8 @@ the contract is still read from the DataFrameModel (columns, ``nullable``, check
 statistics), but every rule's expression goes into one ``select`` so polars reads the batch
 once and shares the work rules have in common (a date parsed once for the ``date``,
 ``period`` and ``birth_year_range`` rules, and for typing the rows).
-``tests/test_contracts.py`` proves the result equals ``model.validate``'s failure cases.
+``tests/contracts/test_evaluation.py`` proves the result equals ``model.validate``'s failure
+cases.
 """
 
 from __future__ import annotations

@@ -59,36 +59,3 @@
         ) as version_area_counts
     )
 {%- endmacro %}
-
-{#- A mart: one outcome's rows of int_measures, in the mart columns of measures.md. -#}
-{% macro outcome_mart(outcome) -%}
-with
-
-measures as (
-
-    select * from {{ ref('int_measures') }}
-
-),
-
-final as (
-
-    select
-        cast(outcome as integer) as outcome,
-        measure_code,
-        oba_type,
-        org,
-        period,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
-        cast(value as double) as value,  -- noqa: RF04
-        baseline_period,
-        cast(baseline_value as double) as baseline_value,
-        cast(change_from_baseline as double) as change_from_baseline,
-        suppressed
-    from measures
-    where outcome = {{ outcome }}
-
-)
-
-select * from final
-{%- endmacro %}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pipelines.extract.facts import PackFacts
 from pipelines.extract.gate import COMPLETENESS, TABLES, GateResult
 from pipelines.extract.report import periods_label
-from pipelines.extract.templating import render
+from pipelines.templating import render
 
 CHECKPOINTS = {
     **{name: f"csv/{name}.csv" for name in TABLES},
@@ -29,6 +29,7 @@ def render_gate_report(gate: GateResult, *, facts: PackFacts | None, run_at: str
             }
         )
     return render(
+        "pipelines.extract",
         "gate_report.html.j2",
         gate=gate,
         facts=facts,

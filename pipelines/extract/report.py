@@ -18,7 +18,7 @@ import polars as pl
 from markupsafe import Markup
 
 from pipelines.extract.disclosure import REGION, Thresholds
-from pipelines.extract.templating import render
+from pipelines.templating import render
 
 OUTCOMES = {
     1: "Improving social wellbeing",
@@ -349,6 +349,7 @@ def render_report(
                 }
             )
     return render(
+        "pipelines.extract",
         "report.html.j2",
         period_label=periods_label(period),
         first_period_label=periods_label(periods[0]),

@@ -350,6 +350,27 @@ def build_lineage(manifest: dict, catalog_items: list[tuple[str, str]] | None = 
     """Measure-level lineage of a compiled manifest, resolved to the catalog's items."""
     graph = ManifestGraph(manifest)
     warnings: list[str] = []
+    marts = {
+        unique_id: mart_outcome(graph, unique_id)
+        for unique_id, node in graph.models.items()
+        if node["schema"] == "marts" or "marts" in node["fqn"]
+    }
+    measures = _measures(graph, marts, warnings)
+    item_measures, descriptions, collection_descriptions = _items(
+        graph, measures, catalog_items, warnings
+    )
+    return Lineage(
+        measures=measures,
+        exposures=_exposures(graph, marts, measures),
+        item_measures=item_measures,
+        warnings=warnings,
+        descriptions=descriptions,
+        collection_descriptions=collection_descriptions,
+    )
+
+
+def _measures(graph: ManifestGraph, marts: dict[str, int], warnings: list[str]) -> dict:
+    """Each catalog measure: the union branch that builds it, its inputs and its mart."""
     catalog = graph.catalog_measures()
     measure_models = sorted(
         unique_id
@@ -357,11 +378,6 @@ def build_lineage(manifest: dict, catalog_items: list[tuple[str, str]] | None = 
         if node["name"].startswith(MEASURE_MODEL_PREFIX)
         and node["name"].endswith(MEASURE_MODEL_SUFFIX)
     )
-    marts = {
-        unique_id: mart_outcome(graph, unique_id)
-        for unique_id, node in graph.models.items()
-        if node["schema"] == "marts" or "marts" in node["fqn"]
-    }
     mart_inputs = {
         mart: graph.upstream_models(
             {(mart, c) for c in graph.walkers[mart].deps(graph.roots[mart]).outputs},
@@ -369,7 +385,6 @@ def build_lineage(manifest: dict, catalog_items: list[tuple[str, str]] | None = 
         )
         for mart in marts
     }
-
     found: dict[str, MeasureLineage] = {}
     for model in measure_models:
         walker = graph.walkers[model]
@@ -400,8 +415,11 @@ def build_lineage(manifest: dict, catalog_items: list[tuple[str, str]] | None = 
     missing = [code for code in catalog if code not in found]
     if missing:
         warnings.append(f"catalog measures no model builds: {', '.join(missing)}")
-    measures = {code: found[code] for code in catalog if code in found}
+    return {code: found[code] for code in catalog if code in found}
 
+
+def _exposures(graph: ManifestGraph, marts: dict[str, int], measures: dict) -> dict:
+    """The dbt exposures over the marts, with the measures they carry."""
     exposures = {}
     for node in graph.manifest.get("exposures", {}).values():
         depends = tuple(n for n in node["depends_on"]["nodes"] if n in marts)
@@ -416,7 +434,12 @@ def build_lineage(manifest: dict, catalog_items: list[tuple[str, str]] | None = 
             marts=depends,
             measures=tuple(c for c, m in measures.items() if m.mart in depends),
         )
+    return exposures
 
+
+def _items(graph: ManifestGraph, measures: dict, catalog_items, warnings: list[str]):
+    """Each collected item (a column of a returns source) with the measures it reaches, and
+    the sources' documentation."""
     sources = {
         unique_id: node
         for unique_id, node in graph.nodes.items()
@@ -446,11 +469,4 @@ def build_lineage(manifest: dict, catalog_items: list[tuple[str, str]] | None = 
             if key not in item_measures:
                 warnings.append(f"catalog item {key[0]}.{key[1]} is not a source column")
                 item_measures[key] = ()
-    return Lineage(
-        measures=measures,
-        exposures=exposures,
-        item_measures=item_measures,
-        warnings=warnings,
-        descriptions=descriptions,
-        collection_descriptions=collection_descriptions,
-    )
+    return item_measures, descriptions, collection_descriptions
