@@ -111,7 +111,7 @@ class GateResult:
             if self.package is not None:
                 parts.append(self.package.message)
             if self.audit is not None:
-                parts.append(f"disclosure audit passed: {self.audit.summary()}")
+                parts.append(self.audit.summary())
             return "; ".join(parts)
         parts = []
         if self.failures:
@@ -120,7 +120,7 @@ class GateResult:
         if not self.package_valid:
             parts.append(self.package.message)
         if not self.audit_passed:
-            parts.append(f"disclosure audit failed: {self.audit.summary()}")
+            parts.append(self.audit.summary())
         return "gate failed: " + "; ".join(parts)
 
     def moved(self, source: Path, target: Path) -> GateResult:
