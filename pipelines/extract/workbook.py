@@ -113,7 +113,12 @@ def write_workbook(
 def theme() -> gpt.Theme:
     """gptables' own theme, with wrapped cells aligned to the top of their row."""
     out = copy.deepcopy(gpt.gptheme)
-    for update in (out.update_data_format, out.update_index_1_format, out.update_index_2_format):
+    for update in (
+        out.update_data_format,
+        out.update_index_1_format,
+        out.update_index_2_format,
+        out.update_index_3_format,
+    ):
         update({"valign": "top"})
     return out
 
