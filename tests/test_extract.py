@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import pytest
 from contracts import reference
 from pipelines.extract import ExtractError, UnknownPeriod, write_pack
 from pipelines.extract import pack as pack_module
+from pipelines.extract.audit import AuditError
 from pipelines.extract.datapackage import pack_resources, validate_datapackage, write_datapackage
 from pipelines.extract.disclosure import MART_COLUMNS, apply_disclosure, load_thresholds
 from pipelines.extract.facts import PackFacts
@@ -92,6 +94,9 @@ def test_the_pack_is_published_with_every_file(pack):
     assert result.gate.result_path == result.out_dir / "gate" / "validation_result.json"
     assert result.gate.report_path == result.out_dir / "gate" / "report.html"
     assert result.gate.package is not None and result.gate.package.valid
+    assert result.gate.audit is not None and result.gate.audit.passed
+    assert result.gate.audit.hidden > 0 and result.gate.audit.protected > 0
+    assert result.gate.audit.summary() in result.message
     assert '"success": true' in result.gate.result_path.read_text()
     assert set(result.measures) == set(reference.seed("measures")["measure_code"])
     assert not any(p.name.startswith(".") for p in result.out_dir.parent.iterdir())  # no staging
@@ -199,6 +204,8 @@ def test_the_gate_report_is_self_contained_and_lists_every_check(pack):
         assert f"<code>{expectation.expectation}</code>" in page
     assert "<strong>Passed</strong>" in page
     assert "Data package" in page and "Disclosure audit" in page
+    assert "\u2713 Passed" in page and html.escape(result.gate.audit.summary()) in page
+    assert f"Audited: the {sum(_csv(result, t).height for t in TABLES)} rows of the pack" in page
     for name, _, _ in result.gate.package.resources:
         assert f'<th scope="row">{name}</th>' in page
     assert page.count("<caption>") >= 6
@@ -456,6 +463,79 @@ def test_a_pack_failing_its_gate_is_not_published(pack, tmp_path, monkeypatch):
     assert _deliveries(settings).height == deliveries_before
     # the published pack of the fixture is untouched
     assert (result.out_dir / "report.html").exists()
+
+
+def _leak_one_protected_count(marts, out, period):
+    """Show the true figures of every hidden row but one protected DSF due count in a
+    (measure, period): REGION minus the Trusts shown then gives it away. Each figure shown is 0
+    or 5 and more, so no expectation of the gate sees it; only the audit can."""
+    true = marts.select("measure_code", "org", "period", true=pl.col("value"))
+    rows = out.with_row_index("_i").join(true, on=["measure_code", "org", "period"], how="left")
+    due = rows.filter(
+        pl.col("measure_code").str.starts_with("O3_DSF_DUE")
+        & (pl.col("period") <= period)
+        & pl.col("suppressed")
+    )
+    small = pl.col("true").is_between(1, 4)
+    for (_, _), group in sorted(due.group_by("measure_code", "period"), key=lambda g: g[0]):
+        targets = group.filter(small & (pl.col("org") != "REGION"))
+        if targets.height == 1 and group.height > 1 and not group.filter(small).height > 1:
+            shown = group.filter(~small)
+            at = pl.col("_i").is_in(shown["_i"].to_list())
+            leaked = rows.with_columns(
+                pl.when(at).then(pl.col("true")).otherwise(pl.col(c)).alias(c)
+                for c in ("value", "numerator")
+            ).with_columns(suppressed=pl.when(at).then(False).otherwise(pl.col("suppressed")))
+            return leaked.drop("_i", "true"), targets.row(0, named=True)
+    raise AssertionError("no DSF due count to leak in the sample")
+
+
+def test_a_pack_whose_suppression_leaks_fails_the_audit_and_is_not_published(
+    pack, tmp_path, monkeypatch
+):
+    settings, result, _, _ = pack
+    deliveries_before = _deliveries(settings).height
+    leaked = {}
+
+    def leaky(marts, *args, **kwargs):
+        rows, leaked["target"] = _leak_one_protected_count(
+            marts, apply_disclosure(marts, *args, **kwargs), result.period
+        )
+        return rows
+
+    monkeypatch.setattr(pack_module, "apply_disclosure", leaky)
+    out = tmp_path / "published"
+    failed = write_pack(settings, result.period, out_dir=out, consumer="test-audit")
+    target = leaked["target"]
+    assert not failed.ok and not failed.files and failed.pack_sha256 is None
+    assert not failed.gate.failures  # every expectation met
+    assert failed.gate.package.valid  # and the data package valid: the audit stops it
+    assert not failed.gate.audit.passed
+    pinned = {(p.measure_code, p.org, p.period, p.figure) for p in failed.gate.audit.pinned}
+    assert (target["measure_code"], target["org"], target["period"], "value") in pinned
+    assert "disclosure audit failed" in failed.message
+    assert f"{target['measure_code']} {target['org']} {target['period']} value" in failed.message
+    assert not out.exists() or not any(out.iterdir())
+    assert _deliveries(settings).height == deliveries_before
+    document = json.loads(failed.gate.result_path.read_text())
+    assert document["success"] is False and document["disclosure_audit"]["passed"] is False
+    page = failed.gate.report_path.read_text()
+    assert "\u2717 Failed" in page and "<h3>Pinned figures</h3>" in page
+
+
+def test_an_audit_that_cannot_conclude_fails_the_gate(pack, tmp_path, monkeypatch):
+    settings, result, _, _ = pack
+
+    def broken(*args, **kwargs):
+        raise AuditError("relation O3_DSF_DUE: REGION is not the sum of the Trusts")
+
+    monkeypatch.setattr(pack_module, "audit_disclosure", broken)
+    out = tmp_path / "published"
+    failed = write_pack(settings, result.period, out_dir=out, consumer="test-audit")
+    assert not failed.ok and not failed.gate.failures and failed.gate.package.valid
+    assert "disclosure audit failed: it could not conclude: relation O3_DSF_DUE" in failed.message
+    assert not out.exists() or not any(out.iterdir())
+    assert "Why it could not conclude" in failed.gate.report_path.read_text()
 
 
 def test_the_gate_names_schema_identifier_and_completeness_failures(pack, tmp_path):

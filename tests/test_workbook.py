@@ -194,6 +194,10 @@ def test_the_notes_explain_shorthand_rules_definitions_and_returns(staged_pack):
     assert "from 1 to 4" in text and "from 1 to 9" in text  # the configured thresholds
     topics = notes["Topic"].tolist()
     assert "Disclosure audit" in topics and "Data as at" in topics
+    audit = notes["Note text"][topics.index("Disclosure audit")]
+    assert audit == staged.facts.audit
+    assert audit.startswith(f"Audited: the {staged.rows.height} rows of the pack")
+    assert staged.audit.passed and f"Result: {staged.audit.summary()}." in audit
     for definition, code in reference.seed("measures").select("definition", "measure_code").rows():
         assert f"Definition: {code}" in topics
         assert definition in text

@@ -76,10 +76,26 @@ GateFailure = ExpectationResult  # a failed one
 
 
 @dataclass(frozen=True)
+class AuditBroken:
+    """The disclosure audit could not conclude (``audit.AuditError``: the published figures
+    break a relation of the seed): a failed audit, shaped like ``audit.AuditResult``."""
+
+    reason: str
+    passed: bool = False
+    hidden: int = 0
+    protected: int = 0
+    pinned: tuple = ()
+    method: str = "The disclosure audit stopped before solving anything."
+
+    def summary(self) -> str:
+        return f"disclosure audit failed: it could not conclude: {self.reason}"
+
+
+@dataclass(frozen=True)
 class GateResult:
     expectations: tuple[ExpectationResult, ...]
     package: PackageValidation | None = None  # None: no data package given to the gate
-    audit: Any = None  # audit.AuditResult; None: no audit given to the gate
+    audit: Any = None  # audit.AuditResult or AuditBroken; None: no audit given to the gate
     result_path: Path | None = None
     report_path: Path | None = None
     details: dict = field(default_factory=dict, repr=False)

@@ -2,12 +2,13 @@
 
 ``write_pack`` runs four stages:
 
-1. ``stage_pack``: read the marts, apply disclosure control, gather what the pack says about
-   itself (``PackFacts``);
+1. ``stage_pack``: read the marts, apply disclosure control, audit it (rule 7: the rows the pack
+   is written from against the marts' true values), gather what the pack says about itself
+   (``PackFacts``);
 2. ``write_files``: the workbook, the CSV files, ``datapackage.json`` and the report, into a
    staging folder;
 3. ``gate_pack``: the validation gate over the files as written (Great Expectations, the data
-   package's validation) and the disclosure audit's result, written to ``gate/``;
+   package's validation) with the disclosure audit's result, written to ``gate/``;
 4. ``publish_pack`` (passed) or ``reject_pack`` (failed). Only a pack that passes is published
    into its folder, with its delivery recorded in the usage log; a pack that fails leaves its
    gate result in ``$SWS_HOME/extracts/rejected/<P>/gate/`` and the result names what failed.
@@ -28,6 +29,7 @@ import polars as pl
 
 from contracts import reference
 from contracts.periods import Period
+from pipelines.extract.audit import AuditError, AuditResult, audit_disclosure
 from pipelines.extract.datapackage import (
     MEASURES_PATH,
     TableResource,
@@ -43,7 +45,13 @@ from pipelines.extract.disclosure import (
     load_thresholds,
 )
 from pipelines.extract.facts import PackFacts, configured_contact
-from pipelines.extract.gate import GateResult, expected_keys, read_extract_csv, run_gate
+from pipelines.extract.gate import (
+    AuditBroken,
+    GateResult,
+    expected_keys,
+    read_extract_csv,
+    run_gate,
+)
 from pipelines.extract.report import render_report
 from pipelines.extract.usage import record_delivery
 from pipelines.extract.workbook import write_workbook
@@ -109,6 +117,7 @@ class StagedPack:
     facts: PackFacts
     thresholds: Thresholds
     measures: tuple[str, ...]  # catalog codes with a row in the pack
+    audit: AuditResult | AuditBroken  # the disclosure audit of ``rows``
 
     @property
     def period(self) -> str:
@@ -215,18 +224,35 @@ def stage_pack(
     inputs = read_inputs(settings)
     rows = extract_rows(inputs, period, thresholds)
     versions = used_versions(inputs.file_versions, period)
+    audit = audit_rows(rows, inputs, period, thresholds)
     loaded = versions["loaded_at"].drop_nulls()
+    periods = tuple(sorted(rows["period"].unique().to_list()))
     facts = PackFacts(
         period=period,
-        periods=tuple(sorted(rows["period"].unique().to_list())),
+        periods=periods,
         consumer=consumer,
         built_at=dt.datetime.now().replace(microsecond=0).isoformat(sep=" "),
         data_as_at=loaded.max().replace(microsecond=0).isoformat(sep=" ") if loaded.len() else None,
         contact=configured_contact(),
+        audit=f"Audited: the {rows.height} rows of the pack, every period from {periods[0]} to "
+        f"{period}, against the true values of the marts. {audit.method} Result: "
+        f"{audit.summary()}.",
     )
     present = set(rows["measure_code"])
     measures = tuple(c for c in inputs.catalog["measure_code"].to_list() if c in present)
-    return StagedPack(inputs, rows, versions, facts, thresholds, measures)
+    return StagedPack(inputs, rows, versions, facts, thresholds, measures, audit)
+
+
+def audit_rows(
+    rows: pl.DataFrame, inputs: ExtractInputs, period: str, thresholds: Thresholds
+) -> AuditResult | AuditBroken:
+    """The disclosure audit of the pack's rows; published figures that break a relation of
+    the seed mean nothing can be concluded, and so a failed audit."""
+    true_rows = inputs.marts.filter(pl.col("period") <= period)
+    try:
+        return audit_disclosure(rows, true_rows, inputs.catalog, thresholds)
+    except AuditError as error:
+        return AuditBroken(reason=str(error))
 
 
 @contextmanager
@@ -285,6 +311,7 @@ def gate_pack(staging: Path, staged: StagedPack) -> GateResult:
         orgs=org_order(),
         thresholds=staged.thresholds,
         package=staging / "datapackage.json",
+        audit=staged.audit,
         facts=staged.facts,
         out_dir=staging / "gate",
     )
