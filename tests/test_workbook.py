@@ -358,8 +358,8 @@ def _pdf_pages(pdf: Path) -> list[str]:
 )
 def test_libreoffice_opens_and_prints_it(staged_pack, tmp_path):
     """LibreOffice Calc converts the workbook to PDF: a real spreadsheet application reads it,
-    and printed it is a few pages, not a long strip. Measured here (3 periods, 714 rows): 25
-    pages: cover 1, contents 1, notes 8, summary 1, outcome sheets 3-5 each (the demo pack, 8
+    and printed it is a few pages, not a long strip. Measured here (3 periods, 714 rows): 26
+    pages: cover 1, contents 1, notes 9, summary 1, outcome sheets 3-5 each (the demo pack, 8
     periods and 1,914 rows: 52 pages). Expected: 10 pages plus one per 30 rows at most."""
     _, folder, path = staged_pack
     profile = tmp_path / "profile"
