@@ -91,18 +91,34 @@ lcm_areas as (
 bases as (
 
     select
-        listed.basis,
-        listed.collection,
-        listed.has_programme_of_care
-    from (
-        values
-        ('ascot_scored', 'ascot', true),
-        ('ascot_satisfaction', 'ascot', true),
-        ('star_people', 'star', true),
-        ('star_pairs', 'star', true),
-        ('raw_young_people', 'raw', false),
-        ('dsf_events', 'dsf', true)
-    ) as listed (basis, collection, has_programme_of_care)
+        'ascot_scored' as basis,
+        'ascot' as collection,
+        true as has_programme_of_care
+    union all
+    select
+        'ascot_satisfaction' as basis,
+        'ascot' as collection,
+        true as has_programme_of_care
+    union all
+    select
+        'star_people' as basis,
+        'star' as collection,
+        true as has_programme_of_care
+    union all
+    select
+        'star_pairs' as basis,
+        'star' as collection,
+        true as has_programme_of_care
+    union all
+    select
+        'raw_young_people' as basis,
+        'raw' as collection,
+        false as has_programme_of_care
+    union all
+    select
+        'dsf_events' as basis,
+        'dsf' as collection,
+        true as has_programme_of_care
 
 ),
 
