@@ -84,15 +84,15 @@ totals as (
 final as (
 
     select
-        coalesce(expected.measure_code, totals.measure_code) as measure_code,
-        coalesce(expected.dimension, totals.dimension) as dimension,
-        coalesce(expected.period, totals.period) as period,
         totals.categories,
         expected.categories as expected_categories,
         totals.numerator,
         expected.numerator as region_numerator,
         totals.denominator,
-        expected.denominator as region_denominator
+        expected.denominator as region_denominator,
+        coalesce(expected.measure_code, totals.measure_code) as measure_code,
+        coalesce(expected.dimension, totals.dimension) as dimension,
+        coalesce(expected.period, totals.period) as period
     from expected
     full outer join totals
         on
