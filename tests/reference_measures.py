@@ -44,9 +44,10 @@ Outcome 1
    assessment in the period (Trust: within that Trust; REGION: across all Trusts).
 6. Star: a reading is (org, ``reading_id``); it is complete when every area of its version
    (``returns.md``) has a score; its mean area score is the mean of all its area scores; its
-   attributes (person, date, number, person fields) are those of its first row in the file. A pair is
-   (``person_key``, ``star_version``); for a Trust only that Trust's readings are used, for REGION
-   the readings of all Trusts (so a pair's first reading may come from another Trust).
+   attributes (person, date, number, person fields) are those of its first row in the file.
+   A pair is (``person_key``, ``star_version``); for a Trust only that Trust's readings are
+   used, for REGION the readings of all Trusts (so a pair's first reading may come from
+   another Trust).
 7. The first reading is the pair's ``reading_number`` 1 reading from *any* loaded period (not
    limited to the period end: ``measures.md`` only says "is loaded"); several: earliest date, ties
    the lower id (then the lower org). A pair with no ``reading_number`` 1 reading is not counted.
