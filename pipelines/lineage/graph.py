@@ -145,17 +145,20 @@ class ManifestGraph:
             return [c.strip().lower() for c in next(csv.reader(f))]
 
     def catalog_measures(self) -> dict[str, int]:
-        """The measure catalog seed (``measures``): code -> outcome, in catalog order.
-
-        Only the outcome measures: those outside the outcomes (``Q_``, about the returns
-        themselves) are built from the file versions, not from a collected item."""
+        """The measure catalog seed (``measures``): code -> outcome, in catalog order, for the
+        measures of the outcome marts (the breakdown-only LGD rates are not built by them, and
+        those outside the outcomes, ``Q_``, are built from the file versions, not from a
+        collected item)."""
         seeds = [u for u, n in self.nodes.items() if n["resource_type"] == "seed"]
         seed = next((u for u in seeds if self.nodes[u]["name"] == "measures"), None)
         if seed is None:
             raise LineageError("the manifest has no `measures` seed (the measure catalog)")
         with self.seed_path(seed).open(newline="", encoding="utf-8-sig") as f:
-            rows = csv.DictReader(f)
-            return {row["measure_code"]: int(row["outcome"]) for row in rows if row["outcome"]}
+            return {
+                row["measure_code"]: int(row["outcome"])
+                for row in csv.DictReader(f)
+                if (row.get("breakdown_only") or "").strip().lower() != "true" and row["outcome"]
+            }
 
     def seed_values(self, unique_id: str, column: str) -> list[str]:
         with self.seed_path(unique_id).open(newline="", encoding="utf-8-sig") as f:

@@ -24,11 +24,17 @@ CONSUMER = "ODB"
     key=PACK_KEY,
     deps=[AssetKey(["marts", f"outcome{n}"]) for n in range(1, 5)],
     partitions_def=period_partitions,
-    check_specs=[AssetCheckSpec(GATE_CHECK, asset=PACK_KEY, description="Great Expectations gate")],
+    check_specs=[
+        AssetCheckSpec(
+            GATE_CHECK,
+            asset=PACK_KEY,
+            description="Great Expectations, the data package's validation, the disclosure audit",
+        )
+    ],
     group_name="extracts",
     kinds={"excel", "html", "csv"},
-    description="The Outcomes Delivery Board's pack for a period: workbook, CSV files and "
-    "report, disclosure control applied; published only if it passes its gate. Also "
+    description="The Outcomes Delivery Board's pack for a period: workbook, CSV files, data "
+    "package and report, disclosure control applied; published only if it passes its gate. Also "
     "`sws extract --period P`.",
 )
 def odb_extract_pack(context: AssetExecutionContext, warehouse: WarehouseResource):
@@ -40,6 +46,7 @@ def odb_extract_pack(context: AssetExecutionContext, warehouse: WarehouseResourc
             "expectations": result.gate.evaluated,
             "failed": len(result.gate.failures),
             "result": MetadataValue.path(str(result.gate.result_path or "")),
+            "gate_report": MetadataValue.path(str(result.gate.report_path or "")),
         },
         description=result.gate.message,
     )
