@@ -47,12 +47,25 @@ def return_figures(warehouse: Path, period: str) -> pl.DataFrame:
 
 def quality_measures(warehouse: Path, period: str | None = None) -> pl.DataFrame:
     """The ``Q_`` measures per org and REGION, every period up to ``period`` (default all)."""
-    columns = ", ".join(MEASURE_FIGURES)
-    sql = (
-        f"select {columns} from marts.return_quality_measures "
-        "where ? is null or period <= ? order by measure_code, org, period"
-    )
-    return _read(warehouse, sql, [period, period], MEASURE_FIGURES)
+    if not warehouse.exists():
+        return pl.DataFrame(schema=MEASURE_FIGURES)
+    with connect(warehouse, read_only=True) as con:
+        return read_quality_measures(con, period).select(list(MEASURE_FIGURES))
+
+
+def read_quality_measures(
+    con: duckdb.DuckDBPyConnection, period: str | None = None
+) -> pl.DataFrame:
+    """``marts.return_quality_measures`` (the mart columns) up to ``period``; empty until dbt
+    has built it."""
+    try:
+        return con.sql(
+            "from marts.return_quality_measures where ? is null or period <= ? "
+            "order by measure_code, org, period",
+            params=[period, period],
+        ).pl()
+    except duckdb.CatalogException:
+        return pl.DataFrame(schema=MEASURE_FIGURES)
 
 
 def with_return_figures(status: pl.DataFrame, warehouse: Path, period: str) -> pl.DataFrame:

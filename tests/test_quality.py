@@ -147,3 +147,61 @@ def test_sws_status_shows_the_quality_figures(regional, sws):
             row["days_from_deadline"],
             row["on_time"],
         )
+
+
+def _report(settings, period: str, *, with_quality: bool = True) -> str:
+    from pipelines.extract.disclosure import load_thresholds
+    from pipelines.extract.pack import extract_rows, org_order, read_inputs
+    from pipelines.extract.report import render_report
+
+    inputs = read_inputs(settings)
+    thresholds = load_thresholds()
+    return render_report(
+        extract_rows(inputs, period, thresholds),
+        inputs.catalog,
+        period=period,
+        orgs=org_order(),
+        thresholds=thresholds,
+        consumer="ODB",
+        built_at="now",
+        data_as_at=None,
+        quality=inputs.quality if with_quality else None,
+        quality_catalog=inputs.quality_catalog,
+    )
+
+
+def test_report_html_shows_how_well_the_returns_are_doing_with_a_trend_per_trust(regional):
+    settings, _, _, _ = regional
+    [period] = {r["p"] for r in _query(settings, "select max(period) as p from marts.outcome1")}
+    html = _report(settings, period)
+    section = html[html.index('<section class="outcome" id="returns"') :]
+    section = section[: section.index("</section>")]
+    assert '<h2 id="h-returns">How well are the returns doing</h2>' in section
+    assert f"({sws_config()['submission_deadline_days']} days after the quarter ends)" in section
+    measures = _query(settings, f"from marts.return_quality_measures where period <= '{period}'")
+    periods = sorted({r["period"] for r in measures})
+    for code in ("Q_ROWS_QUARANTINED_PCT", "Q_RETURNS_ON_TIME_PCT"):
+        row = section[section.index(f"<code>{code}</code>") :].split("</tr>")[0]
+        values = {
+            r["org"]: r["value"]
+            for r in measures
+            if r["measure_code"] == code and r["period"] == period
+        }
+        cells = [
+            f"{values[org]:.1f}%" for org in [*sorted(reference.orgs(trusts_only=True)), "REGION"]
+        ]
+        assert ">" + '</td><td class="">'.join(cells[:5]) in row
+        assert f'<td class="region">{cells[5]}</td>' in row
+        # the trend: one line per Trust and REGION over the periods, described for screen readers
+        chart = section[section.index(f'aria-labelledby="t-{code.replace("_", "-")}') :]
+        description = chart[: chart.index("</desc>")]
+        for org in reference.orgs(trusts_only=True):
+            trend = [
+                f"{r['period'][:7]} {r['period'][-2:]} {r['value']:.1f}%"
+                for p in periods
+                for r in measures
+                if (r["measure_code"], r["org"], r["period"]) == (code, org, p)
+            ]
+            assert f"{org}: {', '.join(trend)}." in description
+    assert 'id="returns"' not in _report(settings, period, with_quality=False)
+    assert html.index('id="outcome4"') < html.index('id="returns"') < html.index("<h2>Notes</h2>")

@@ -55,6 +55,7 @@ from pipelines.extract.gate import (
 from pipelines.extract.report import render_report
 from pipelines.extract.usage import record_delivery
 from pipelines.extract.workbook import write_workbook
+from pipelines.quality import read_quality_measures
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
 
@@ -105,6 +106,10 @@ class ExtractInputs:
     marts: pl.DataFrame  # every mart row, every period (true values)
     catalog: pl.DataFrame  # reference.measures of the outcome marts, in catalog order
     file_versions: pl.DataFrame  # ingest.file_versions
+    # how well the returns themselves do (marts.return_quality_measures), for the report only:
+    # about returns, not people, so no disclosure control; and their catalogue rows
+    quality: pl.DataFrame | None = None
+    quality_catalog: pl.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -149,7 +154,11 @@ def read_inputs(settings: Settings) -> ExtractInputs:
             "from reference.measures where not breakdown_only and outcome is not null"
         ).pl()
         file_versions = con.sql("from ingest.file_versions").pl()
-    return ExtractInputs(marts.select(MART_COLUMNS), catalog, file_versions)
+        quality = read_quality_measures(con)
+        quality_catalog = con.sql("from reference.measures where outcome is null").pl()
+    return ExtractInputs(
+        marts.select(MART_COLUMNS), catalog, file_versions, quality, quality_catalog
+    )
 
 
 def extract_rows(inputs: ExtractInputs, period: str, thresholds: Thresholds) -> pl.DataFrame:
@@ -299,6 +308,8 @@ def write_files(staging: Path, staged: StagedPack) -> None:
             consumer=staged.facts.consumer,
             built_at=staged.facts.built_at,
             data_as_at=staged.facts.data_as_at,
+            quality=staged.inputs.quality,
+            quality_catalog=staged.inputs.quality_catalog,
         ),
         encoding="utf-8",
     )

@@ -18,6 +18,7 @@ import polars as pl
 from markupsafe import Markup
 
 from pipelines.extract.disclosure import REGION, Thresholds
+from pipelines.settings import sws_config
 from pipelines.templating import render
 
 OUTCOMES = {
@@ -49,7 +50,7 @@ CONFIDENTIAL = "[c]"  # a suppressed figure (the Analysis Function's shorthand)
 @dataclass(frozen=True)
 class Measure:
     code: str
-    outcome: int
+    outcome: int | None  # None: a measure of the returns themselves, in no outcome
     oba_type: str
     unit: str
     direction: str
@@ -101,7 +102,7 @@ def _measures(catalog: pl.DataFrame) -> list[Measure]:
     return [
         Measure(
             code=row["measure_code"],
-            outcome=int(row["outcome"]),
+            outcome=None if row["outcome"] is None else int(row["outcome"]),
             oba_type=row["oba_type"],
             unit=row["unit"],
             direction=row["direction_of_good"],
@@ -320,6 +321,29 @@ def _figure(m: Measure, rows: dict, periods: Sequence[str], orgs: Sequence[str])
     }
 
 
+def _returns_section(
+    quality: pl.DataFrame | None,
+    catalog: pl.DataFrame | None,
+    period: str,
+    periods: Sequence[str],
+    orgs: Sequence[str],
+) -> dict | None:
+    """How well the returns are doing: the period's figures by Trust and REGION, and a trend
+    per Trust. About returns, not people: shown as they are (no disclosure control)."""
+    if quality is None or catalog is None:
+        return None
+    shown = quality.filter(pl.col("period") <= period)
+    rows = {(r["measure_code"], r["org"], r["period"]): r for r in shown.iter_rows(named=True)}
+    present = set(shown["measure_code"].to_list())
+    chosen = [m for m in _measures(catalog) if m.code in present]
+    if not chosen:
+        return None
+    return {
+        "rows": [_table_row(m, rows, period, orgs) for m in chosen],
+        "figures": [_figure(m, rows, periods, orgs) for m in chosen],
+    }
+
+
 def render_report(
     frame: pl.DataFrame,
     catalog: pl.DataFrame,
@@ -330,8 +354,12 @@ def render_report(
     consumer: str,
     built_at: str,
     data_as_at: str | None,
+    quality: pl.DataFrame | None = None,
+    quality_catalog: pl.DataFrame | None = None,
 ) -> str:
-    """The report for ``period`` from the disclosed extract rows up to it."""
+    """The report for ``period`` from the disclosed extract rows up to it; ``quality``: the
+    measures of the returns themselves (``marts.return_quality_measures``), with their
+    catalogue rows, for "How well are the returns doing"."""
     periods = sorted(frame["period"].unique().to_list())
     rows = {(r["measure_code"], r["org"], r["period"]): r for r in frame.iter_rows(named=True)}
     measures = _measures(catalog)
@@ -359,6 +387,8 @@ def render_report(
         orgs=list(orgs),
         region=REGION,
         sections=sections,
+        returns=_returns_section(quality, quality_catalog, period, periods, orgs),
+        deadline_days=sws_config()["submission_deadline_days"],
         rules=thresholds.rules(),
         confidential=CONFIDENTIAL,
         no_value=NO_VALUE,
