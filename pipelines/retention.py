@@ -78,6 +78,8 @@ def purge(
     settings: Settings, *, today: dt.date | None = None, days: int | None = None
 ) -> list[Expired]:
     """Delete what has expired, recording each landed or archived file in the warehouse."""
+    if not expired(settings, today=today, days=days):
+        return []  # the usual week: no writer's turn, no warehouse published for nothing
     with connect(settings.warehouse) as con:  # a writer's turn: the record and the deletes
         gone = expired(settings, today=today, days=days, con=con)
         records = [_record(e) for e in gone if e.file is not None]

@@ -231,3 +231,9 @@ def test_a_purge_leaves_the_marts_as_they_were(regional, tmp_path):
     assert _state(home, (*marts, "returns.star", "ingest.file_versions")) == before
     with pytest.raises(StopIteration):
         next(home.landing.glob("*/*.csv"))
+
+
+def test_nothing_expired_takes_no_writer_turn(sws_home):
+    _land(sws_home, "BHSCT")  # landed, never loaded: no warehouse at all
+    assert purge(sws_home, today=FAR) == []
+    assert not sws_home.warehouse.exists()
