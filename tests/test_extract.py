@@ -132,8 +132,11 @@ def test_csv_files_hold_the_disclosed_mart_rows_up_to_the_period(pack):
 def test_report_is_self_contained_with_a_chart_per_measure(pack):
     _, result, _, _ = pack
     page = (result.out_dir / "report.html").read_text()
-    assert page.count("<svg") == len(result.measures)
-    assert page.count("<title id=") == len(result.measures)
+    # a chart per measure of the pack, and per measure of the returns (How well are the
+    # returns doing: tests/test_quality.py)
+    returns_measures = reference.seed("measures").filter(pl.col("outcome").is_null()).height
+    assert page.count("<svg") == len(result.measures) + returns_measures
+    assert page.count("<title id=") == len(result.measures) + returns_measures
     assert not re.search(r"https?://", page)
     assert "<script" not in page and "<link" not in page
     for outcome in range(1, 5):
@@ -228,7 +231,10 @@ def test_the_gate_report_shows_its_results_offline_in_a_browser(pack, tmp_path):
 def test_the_data_package_describes_every_csv(pack):
     settings, result, _, _ = pack
     with connect(settings.warehouse, read_only=True) as con:
-        catalog = con.sql("from reference.measures").pl()
+        # the pack's catalogue: the outcome marts' measures
+        catalog = con.sql(
+            "from reference.measures where not breakdown_only and outcome is not null"
+        ).pl()
     package = json.loads((result.out_dir / "datapackage.json").read_text())
     assert package["profile"] == "tabular-data-package"
     resources = {r["name"]: r for r in package["resources"]}
