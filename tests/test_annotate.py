@@ -86,6 +86,9 @@ def test_every_rule_of_every_contract_has_plain_words_and_what_passes():
             for words in (text.plain_words, text.what_passes):
                 assert words and "{" not in words, (collection, rule, words)
     assert explain("dsf", None, REFUSED).what_passes
+    # a rule the seed does not know yet is named, never a crash of the outbox
+    unknown = explain("dsf", "sex", "a_new_rule")
+    assert unknown.plain_words == "this breaks the rule a_new_rule" and unknown.what_passes
 
 
 def test_what_passes_comes_from_the_contract_and_the_period():
