@@ -92,8 +92,8 @@ def build_ingest_asset(collection: str) -> AssetsDefinition:
             )
             reasons = _top_reasons(con, collection, outcomes)
         # each Trust's receipts and failures, from the warehouse just published
-        write_outboxes(warehouse.settings, outcomes, policy=outbox_policy)
-        yield MaterializeResult(metadata=_metadata(outcomes))
+        outboxes = write_outboxes(warehouse.settings, outcomes, policy=outbox_policy)
+        yield MaterializeResult(metadata=_metadata(outcomes) | {"outboxes": len(outboxes)})
         yield _contract_result(outcomes, reasons)
 
     return ingest
