@@ -31,6 +31,7 @@ from pipelines.extract.gate import GateResult, expected_keys, read_extract_csv, 
 from pipelines.extract.report import render_report
 from pipelines.extract.usage import record_delivery
 from pipelines.extract.workbook import write_workbook
+from pipelines.safe_text import safe_frame
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
 
@@ -261,7 +262,7 @@ def _write_files(
     files = []
     for name, table in tables.items():
         path = csv_dir / f"{name}.csv"
-        table.write_csv(path)
+        safe_frame(table).write_csv(path)  # no text a spreadsheet could run
         files.append(path)
     workbook = staging / f"odb_extract_{period}.xlsx"
     write_workbook(
