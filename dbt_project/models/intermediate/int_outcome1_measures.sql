@@ -105,10 +105,13 @@ star_progress as (
             0
         ) as distance_sum_scaled,
         max(lcm_areas.area_lcm) as area_lcm,
+        -- each term a decimal: a sum of doubles differs in its last digits from run to run
         coalesce(
             sum(
-                (journeys.latest_score_total - journeys.first_score_total)
-                / journeys.area_count
+                cast(
+                    (journeys.latest_score_total - journeys.first_score_total)
+                    / journeys.area_count as decimal(38, 10)
+                )
             ),
             0
         ) as distance_sum

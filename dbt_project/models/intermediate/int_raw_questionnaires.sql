@@ -46,7 +46,8 @@ final as (
         questionnaires.respondent,
         questionnaires.response_date,
         questionnaires.score_total,
-        questionnaires.score_total * 100.0 / 48 as raw_score,
+        -- a decimal, so that sums of it are exact: the same in every run
+        cast(questionnaires.score_total * 100.0 / 48 as decimal(38, 10)) as raw_score,
         questionnaires.items_answered = item_count.items as is_complete
     from questionnaires
     cross join item_count
