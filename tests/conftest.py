@@ -110,9 +110,10 @@ def load_all_but(settings: Settings, collection: str) -> None:
                 load_slot(con, files, archive_dir=settings.archive, key=load_key(settings.home))
 
 
-def found_in_warehouse(path: Path, needle: str) -> list[str]:
-    """``schema.table.column`` of every text column of the DuckDB file ``path`` holding
-    ``needle`` (its bytes may be compressed: the values are asked, not the file grepped)."""
+def found_in_warehouse(path: Path, *needles: str) -> list[str]:
+    """``schema.table.column: needle`` for every text column of the DuckDB file ``path``
+    holding one of ``needles`` (its bytes may be compressed: the values are asked, not the
+    file grepped). One scan per column for every needle."""
     import duckdb
 
     found = []
@@ -123,12 +124,15 @@ def found_in_warehouse(path: Path, needle: str) -> list[str]:
             "where data_type = 'VARCHAR'"
         ).fetchall()
         for schema, table, column in columns:
-            [(hits,)] = con.execute(
-                f'select count(*) from "{schema}"."{table}" where contains("{column}", ?)',
-                [needle],
+            counts = ", ".join(
+                f'count(*) filter (contains("{column}", ${n + 1}))' for n in range(len(needles))
+            )
+            [hits] = con.execute(
+                f'select {counts} from "{schema}"."{table}"', list(needles)
             ).fetchall()
-            if hits:
-                found.append(f"{schema}.{table}.{column}")
+            found += [
+                f"{schema}.{table}.{column}: {n}" for n, h in zip(needles, hits, strict=True) if h
+            ]
     finally:
         con.close()
     return found
