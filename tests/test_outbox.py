@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import openpyxl
+import polars as pl
 import pytest
 
 from contracts.files import parse_name
@@ -283,3 +284,24 @@ def test_every_load_through_dagster_leaves_each_org_its_outbox(regional):
         assert {f"_{org}_" in r[0] for r in rows} <= {True}
         assert {r[2] for r in rows} <= {period}
     assert _mode(settings.outbox) == 0o700
+
+
+def test_a_value_that_looks_like_a_formula_is_quoted_in_the_failures_workbook(tmp_path):
+    from pipelines.feedback.failures_book import write_failures_book
+
+    failures = pl.DataFrame(
+        {
+            "collection": ["dsf"],
+            "period": [PERIOD],
+            "version": [1],
+            "file": ["dsf_BHSCT_2025-26-Q1.csv"],
+            "row": [2],
+            "column": ["function_code"],
+            "rule": ["code"],
+            "value": ['=HYPERLINK("http://x","y")'],
+        }
+    )
+    out = tmp_path / "failures.xlsx"
+    write_failures_book(out, failures, org="BHSCT", period=PERIOD)
+    cell = openpyxl.load_workbook(out)[FAILURES_SHEET]["J2"]
+    assert (cell.value, cell.data_type) == ('\'=HYPERLINK("http://x","y")', "s")

@@ -237,3 +237,17 @@ def test_nothing_expired_takes_no_writer_turn(sws_home):
     _land(sws_home, "BHSCT")  # landed, never loaded: no warehouse at all
     assert purge(sws_home, today=FAR) == []
     assert not sws_home.warehouse.exists()
+
+
+def test_a_key_rotation_after_a_purge_says_why_it_cannot(sws_home):
+    from pipelines.ingest.rotation import RotationError, rotate_key
+
+    _loaded_with_a_resubmission(sws_home)
+    purge(sws_home, today=FAR)
+    before = _state(sws_home)
+    with (
+        connect(sws_home.warehouse) as con,
+        pytest.raises(RotationError, match="retention deleted its archived copy"),
+    ):
+        rotate_key(con, sws_home.archive, b"a new key")
+    assert _state(sws_home) == before

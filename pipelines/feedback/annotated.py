@@ -2,7 +2,9 @@
 
 The first sheet holds the return's rows as submitted: the header names as written and every
 value as the text the Trust sent (written as text: a leading zero or a date stays as it was,
-and nothing becomes a formula). Each failing cell is filled red and carries a comment: the rule
+and nothing becomes a formula; not quoted by ``pipelines.safe_text`` either, unlike every
+other sheet the product writes, because the fixed file must resubmit the Trust's values
+unchanged). Each failing cell is filled red and carries a comment: the rule
 in plain words and what would pass (``contracts.explain``), never the value itself. The second
 sheet counts the failures by column and rule. When the file comes back only its first sheet is
 read (``contracts.readers``) and fills and comments are not data, so once the marked cells are
@@ -21,6 +23,7 @@ from contracts.explain import REFUSED, explain
 from contracts.files import RefusedFile, ReturnFile, parse_name
 from contracts.readers import column_name, read_as_written
 from pipelines.feedback.sheets import FAILING, HEADER, WRAPPED, new_book, write_table
+from pipelines.safe_text import safe_cell
 
 RETURN_SHEET = "return"
 SUMMARY_SHEET = "failures by rule"
@@ -80,7 +83,7 @@ def write_refused(out: Path, file_name: str, reason: str) -> None:
         (("file", file_name), ("why", reason), ("what passes", what.what_passes)), start=2
     ):
         sheet.write_string(row, 0, name, label)
-        sheet.write_string(row, 1, text)
+        sheet.write_string(row, 1, safe_cell(text))
     book.close()
 
 

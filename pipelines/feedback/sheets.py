@@ -1,5 +1,6 @@
 """Workbooks for Trust analysts: every text written as text (never a formula, a number or a
-link, whatever it starts with), tables with a bold frozen header and filters."""
+link, whatever it starts with) and made safe for whoever saves the sheet as CSV
+(``pipelines.safe_text``), tables with a bold frozen header and filters."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
+
+from pipelines.safe_text import safe_cell
 
 HEADER = {"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True, "valign": "top"}
 WRAPPED = {"text_wrap": True, "valign": "top"}
@@ -32,7 +35,7 @@ def write_text(sheet: Worksheet, row: int, column: int, value, cell_format=None)
     elif isinstance(value, int | float):
         sheet.write_number(row, column, value, cell_format)
     else:
-        sheet.write_string(row, column, str(value), cell_format)
+        sheet.write_string(row, column, safe_cell(str(value)), cell_format)
 
 
 def write_table(

@@ -3,31 +3,45 @@
 
 from __future__ import annotations
 
-import shutil
+import os
+import tempfile
 from pathlib import Path
 
 import duckdb
 
 from contracts.files import ReturnFile
-from pipelines.private import private_dir, private_file
+from contracts.landed import copy_landed
+from pipelines.private import private_dir
 
 
-def archived_path(archive_dir: Path, collection: str, file_name: str, digest: str) -> Path:
-    """Where a file version is kept: its digest in the name, so nothing is overwritten."""
-    return archive_dir / collection / f"{digest[:12]}_{file_name}"
+def archive(file: ReturnFile, archive_dir: Path, digest: str) -> Path:
+    """Keep the file version as submitted; its digest in the name, so nothing is overwritten.
+
+    The bytes are copied from the landed file opened as a regular file (never through a
+    symlink), and kept only if they are the bytes with ``digest``: StillBeingWritten if not.
+    """
+    target = archived_path(archive_dir, file.collection, file.path.name, digest)
+    if target.exists():
+        return target
+    private_dir(target.parent, top=archive_dir)  # it holds identifiers: owner-only
+    handle, temporary = tempfile.mkstemp(prefix=".copying-", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as copy:
+            os.fchmod(copy.fileno(), 0o600)
+            copy_landed(file.path, copy, digest)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def archived_path(archive_dir: Path, collection: str, name: str, digest: str) -> Path:
+    """Where a file version is archived: by collection, its digest's head before its name."""
+    return archive_dir / collection / f"{digest[:12]}_{name}"
 
 
 def was_purged(con: duckdb.DuckDBPyConnection, digest: str) -> bool:
     """Retention deleted these bytes (``pipelines.retention``): they are not kept again."""
     found = con.execute("select count(*) from ingest.purged_files where sha256 = ?", [digest])
     return found.fetchall()[0][0] > 0
-
-
-def archive(file: ReturnFile, archive_dir: Path, digest: str) -> Path:
-    """Keep the file version as submitted, owner-only (it holds identifiers)."""
-    target = archived_path(archive_dir, file.collection, file.path.name, digest)
-    if not target.exists():
-        private_dir(target.parent, top=archive_dir)
-        shutil.copy2(file.path, target)
-        private_file(target)
-    return target
