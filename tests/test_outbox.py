@@ -305,3 +305,13 @@ def test_a_value_that_looks_like_a_formula_is_quoted_in_the_failures_workbook(tm
     write_failures_book(out, failures, org="BHSCT", period=PERIOD)
     cell = openpyxl.load_workbook(out)[FAILURES_SHEET]["J2"]
     assert (cell.value, cell.data_type) == ('\'=HYPERLINK("http://x","y")', "s")
+
+
+def test_a_file_still_being_written_gets_no_receipt_yet(sws_home):
+    from pipelines.ingest.landing import BEING_WRITTEN
+    from pipelines.ingest.outcomes import LoadOutcome
+
+    path = _land(sws_home, "BHSCT", _dsf("BHSCT"))
+    waiting = LoadOutcome.of(parse_name(path), BEING_WRITTEN)
+    assert write_outboxes(sws_home, [waiting], policy=OWNER_ONLY) == []
+    assert not sws_home.outbox.exists()

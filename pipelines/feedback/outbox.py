@@ -41,6 +41,7 @@ from pipelines.failures import failures_of
 from pipelines.feedback.annotated import write_annotated
 from pipelines.feedback.failures_book import write_failures_book
 from pipelines.ingest.archive import archived_path
+from pipelines.ingest.landing import BEING_WRITTEN
 from pipelines.ingest.outcomes import LoadOutcome
 from pipelines.private import OWNER_DIR, group_id, private_dir, private_file, write_private_text
 from pipelines.settings import Settings, sws_config
@@ -49,6 +50,7 @@ from pipelines.warehouse import connect
 ANNOTATED_SUFFIX = "_annotated.xlsx"
 REACHABLE_ROOT = 0o711  # group members pass through to their own Trust's folder, list nothing
 NEW_WORK = ("loaded", "refused")
+NOT_YET = ("not loaded", BEING_WRITTEN)  # nothing to tell a Trust until a load reads it
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ def write_outboxes(
     annotate = len(failing) <= policy.annotate_max_files
     by_folder: dict[tuple[str, str], list[LoadOutcome]] = defaultdict(list)
     for outcome in outcomes:
-        if outcome.org is not None and outcome.status != "not loaded":
+        if outcome.org is not None and outcome.status not in NOT_YET:
             by_folder[(outcome.org, outcome.period)].append(outcome)
     due = {
         key: group
