@@ -131,6 +131,7 @@ def _validate(args) -> int:
 
 def _annotate(result, out: Path, *, quiet: bool) -> None:
     from pipelines.feedback.annotated import TooLargeToAnnotate, write_annotated
+    from pipelines.private import private_file
 
     try:
         write_annotated(
@@ -140,6 +141,7 @@ def _annotate(result, out: Path, *, quiet: bool) -> None:
             failures=result.failures,
             refused=result.refused,
         )
+        private_file(out)  # the return's identifiers, as sent: owner-only, like the outbox
     except (TooLargeToAnnotate, OSError) as error:
         raise CommandError(str(error)) from error
     if not quiet:
@@ -329,8 +331,11 @@ def _failures(args) -> int:
     if args.xlsx:
         from pipelines.feedback.failures_book import write_failures_book
 
-        write_failures_book(args.xlsx, frame, org=args.org, period=args.period)
-        print(f"{frame.height} failures of {args.org} written to {args.xlsx}")
+        listed = write_failures_book(args.xlsx, frame, org=args.org, period=args.period)
+        more = (
+            f" (the first {listed} listed: see its 'about' sheet)" if listed < frame.height else ""
+        )
+        print(f"{frame.height} failures of {args.org} written to {args.xlsx}{more}")
     frame = safe_frame(frame)  # a value from a return must not become a formula
     if args.out:
         frame.write_csv(args.out)

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import shutil
 import signal
+import stat
 import subprocess
 from pathlib import Path
 
@@ -280,6 +281,21 @@ def test_a_file_refused_for_its_name_gets_one_sheet_too(tmp_path):
     assert sheet["B4"].value == "dsf_XYZ_2025-26-Q1.csv: unknown org 'XYZ'"
 
 
+def test_a_return_larger_than_a_worksheet_is_not_annotated(tmp_path, monkeypatch, sws):
+    """Here a worksheet holds the header and as many rows as the return has, then one fewer."""
+    from pipelines.feedback import annotated
+
+    source = _write(tmp_path, "csv")
+    rows = len(_dsf_rows())
+    monkeypatch.setattr(annotated, "EXCEL_MAX_ROWS", rows + 1)
+    assert _failures(_annotate(source, tmp_path / "dsf_BHSCT_2025-26-Q1_v2.xlsx")) == EXPECTED
+    monkeypatch.setattr(annotated, "EXCEL_MAX_ROWS", rows)
+    with pytest.raises(annotated.TooLargeToAnnotate, match=f"{source.name}: {rows} rows, more"):
+        _annotate(source, tmp_path / "too_large.xlsx")
+    run = sws("validate", source, "--annotate", tmp_path / "too_large.xlsx")
+    assert run.status == 2 and "use the failures list" in run.err
+
+
 # -- sws validate --annotate --------------------------------------------------------------
 
 
@@ -290,6 +306,7 @@ def test_sws_validate_annotate_writes_the_copy_and_keeps_its_exit_status(tmp_pat
     assert run.status == 1
     assert f"annotated copy: {out}" in run.out
     assert _failures(out) == EXPECTED
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # the return's identifiers, as sent
     as_json = sws("validate", source, "--json", "--annotate", out)
     assert as_json.status == 1 and len(as_json.json_lines()) == 1
 

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from contracts.files import parse_name
+from contracts.limits import EXCEL_MAX_ROWS
 from pipelines.feedback.failures_book import BY_RULE_SHEET, FAILURES_SHEET
 from pipelines.feedback.outbox import (
     OutboxPolicy,
@@ -238,6 +239,32 @@ def test_a_return_larger_than_the_limit_gets_the_failures_list_only(sws_home):
     ).exists()
 
 
+def test_a_return_of_as_many_rows_as_the_limit_gets_its_annotated_copy(sws_home):
+    _three_trusts(sws_home, OutboxPolicy(annotate_max_rows=2))  # the return has 2 rows
+    copy = sws_home.outbox / "BHSCT" / PERIOD / annotated_name("dsf_BHSCT_2025-26-Q1.csv")
+    assert copy.exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "allowed"),
+    [
+        ("annotate_max_rows", EXCEL_MAX_ROWS - 1, True),  # every row below the header
+        ("annotate_max_rows", EXCEL_MAX_ROWS, False),  # would not fit a worksheet
+        ("annotate_max_rows", 0, True),
+        ("annotate_max_rows", -1, False),
+        ("annotate_max_files", 0, True),
+        ("annotate_max_files", -1, False),
+    ],
+)
+def test_outbox_limits_out_of_range_are_refused_before_a_load(monkeypatch, setting, value, allowed):
+    monkeypatch.setitem(sws_config()["outbox"], setting, value)
+    if allowed:
+        assert getattr(OutboxPolicy.configured(), setting) == value
+    else:
+        with pytest.raises(ValueError, match=f"annotate_max_{setting.rsplit('_', 1)[1]} must"):
+            OutboxPolicy.configured()
+
+
 def test_a_load_of_more_failing_returns_than_the_limit_gets_the_failures_lists_only(sws_home):
     _land(sws_home, "WHSCT", factory.spoil(_dsf("WHSCT"), 2, "sex", "Q"))
     _three_trusts(sws_home, OutboxPolicy(annotate_max_files=1))  # BHSCT and WHSCT fail
@@ -305,6 +332,43 @@ def test_a_value_that_looks_like_a_formula_is_quoted_in_the_failures_workbook(tm
     write_failures_book(out, failures, org="BHSCT", period=PERIOD)
     cell = openpyxl.load_workbook(out)[FAILURES_SHEET]["J2"]
     assert (cell.value, cell.data_type) == ('\'=HYPERLINK("http://x","y")', "s")
+
+
+def _failures_frame(count: int) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "collection": ["dsf"] * count,
+            "period": [PERIOD] * count,
+            "version": [1] * count,
+            "file": ["dsf_BHSCT_2025-26-Q1.csv"] * count,
+            "row": list(range(2, count + 2)),
+            "column": ["sex"] * count,
+            "rule": ["code"] * count,
+            "value": ["Q"] * count,
+        }
+    )
+
+
+@pytest.mark.parametrize(("failures", "listed"), [(2, 2), (3, 2)])
+def test_failures_past_what_a_worksheet_holds_are_counted_and_said_so(
+    tmp_path, monkeypatch, failures, listed
+):
+    """Here a worksheet holds a header and 2 rows; a real one, 1,048,575 below its header."""
+    from pipelines.feedback import failures_book
+
+    monkeypatch.setattr(failures_book, "EXCEL_MAX_ROWS", 3)
+    out = tmp_path / "failures.xlsx"
+    written = failures_book.write_failures_book(
+        out, _failures_frame(failures), org="BHSCT", period=PERIOD
+    )
+    assert written == listed
+    assert [r[4] for r in _sheet(out, FAILURES_SHEET)[1:]] == list(range(2, listed + 2))
+    assert _sheet(out, BY_RULE_SHEET)[1][-1] == failures  # the count is of them all
+    about = " ".join(r[0] for r in _sheet(out, "about"))
+    note = f"lists the first {listed:,} of {failures:,} failures"
+    assert (note in about) is (listed < failures)
+    if listed < failures:
+        assert f"sws failures --org BHSCT --period {PERIOD} --out FILE.csv" in about
 
 
 def test_a_file_still_being_written_gets_no_receipt_yet(sws_home):

@@ -21,13 +21,13 @@ import polars as pl
 
 from contracts.explain import REFUSED, explain
 from contracts.files import RefusedFile, ReturnFile, parse_name
+from contracts.limits import EXCEL_MAX_ROWS
 from contracts.readers import column_name, read_as_written
 from pipelines.feedback.sheets import FAILING, HEADER, WRAPPED, new_book, write_table
 from pipelines.safe_text import safe_cell
 
 RETURN_SHEET = "return"
 SUMMARY_SHEET = "failures by rule"
-SPREADSHEET_ROWS = 1_048_576  # the most rows an .xlsx sheet holds, header included
 SHOWN_ROWS = 50  # row numbers listed per rule on the summary sheet
 
 
@@ -57,7 +57,7 @@ def write_annotated(
         write_refused(out, file_name, refused)
         return
     header, frame = read_as_written(dataclasses.replace(file, path=source))
-    if frame.height >= SPREADSHEET_ROWS:
+    if frame.height > EXCEL_MAX_ROWS - 1:  # the header takes a row
         raise TooLargeToAnnotate(
             f"{file_name}: {frame.height} rows, more than a worksheet holds; "
             "use the failures list (`sws failures --xlsx`)"

@@ -3,7 +3,9 @@ outbox.
 
 Built from the warehouse (``pipelines.failures``), so it needs no landed file: every failure of
 the Trust's current returns and every refused file, each with the rule in plain words and what
-would pass. Values are as quarantined, identifiers masked to their last three characters.
+would pass. Values are as quarantined, identifiers masked to their last three characters. A
+worksheet holds 1,048,575 rows below its header: past that the failures sheet lists the first
+ones and says so, and the "by rule" sheet still counts them all.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from contracts.explain import explain
+from contracts.limits import EXCEL_MAX_ROWS
 from pipelines.feedback.sheets import new_book, write_table
 
 FAILURES_SHEET = "failures"
@@ -34,12 +37,14 @@ COLUMNS = (
 
 def write_failures_book(
     out: Path, failures: pl.DataFrame, *, org: str, period: str | None = None
-) -> None:
-    """``failures``: ``pipelines.failures.org_failures`` of ``org`` (and ``period``)."""
+) -> int:
+    """``failures``: ``pipelines.failures.org_failures`` of ``org`` (and ``period``); returns
+    how many the failures sheet lists (all of them, unless a worksheet cannot hold them)."""
     book = new_book(out)
     book.set_properties({"title": f"Failures of {org}'s returns", "author": "sws"})
+    listed = failures.head(EXCEL_MAX_ROWS - 1)
     rows = []
-    for failure in failures.iter_rows(named=True):
+    for failure in listed.iter_rows(named=True):
         text = explain(failure["collection"], failure["column"], failure["rule"], failure["period"])
         rows.append(
             (
@@ -63,8 +68,9 @@ def write_failures_book(
         widths=(30, 11, 11, 8, 7, 18, 20, 40, 40, 24),
     )
     _by_rule(book, failures)
-    _about(book, org, period, failures)
+    _about(book, org, period, failures, listed=listed.height)
     book.close()
+    return listed.height
 
 
 def _by_rule(book, failures: pl.DataFrame) -> None:
@@ -86,7 +92,7 @@ def _by_rule(book, failures: pl.DataFrame) -> None:
     )
 
 
-def _about(book, org: str, period: str | None, failures: pl.DataFrame) -> None:
+def _about(book, org: str, period: str | None, failures: pl.DataFrame, *, listed: int) -> None:
     sheet = book.add_worksheet("about")
     sheet.set_column(0, 0, 110)
     lines = (
@@ -99,5 +105,12 @@ def _about(book, org: str, period: str | None, failures: pl.DataFrame) -> None:
         "Rows that failed were not loaded: fix them in your system or in the return, and "
         "submit the return again with the next version number (_v2, _v3, ...).",
     )
+    if listed < failures.height:
+        lines += (
+            f"The '{FAILURES_SHEET}' sheet lists the first {listed:,} of {failures.height:,} "
+            f"failures (a worksheet holds no more); '{BY_RULE_SHEET}' counts them all. Every "
+            f"one, as CSV: sws failures --org {org}{f' --period {period}' if period else ''} "
+            "--out FILE.csv",
+        )
     for row, line in enumerate(lines):
         sheet.write_string(row, 0, line)

@@ -37,6 +37,7 @@ import duckdb
 import polars as pl
 
 from contracts.files import RefusedFile, parse_name
+from contracts.limits import EXCEL_MAX_ROWS
 from pipelines.failures import failures_of
 from pipelines.feedback.annotated import write_annotated
 from pipelines.feedback.failures_book import write_failures_book
@@ -59,10 +60,21 @@ class OutboxPolicy:
     annotate_max_rows: int = 100_000
     annotate_max_files: int = 10
 
+    def __post_init__(self) -> None:
+        # a larger copy would not fit a worksheet: the load would publish, then fail here
+        if not 0 <= self.annotate_max_rows <= EXCEL_MAX_ROWS - 1:
+            raise ValueError(
+                f"[tool.sws.outbox] annotate_max_rows must be from 0 to {EXCEL_MAX_ROWS - 1:,} "
+                "(the rows a worksheet holds below its header)"
+            )
+        if self.annotate_max_files < 0:
+            raise ValueError("[tool.sws.outbox] annotate_max_files must be 0 or more")
+
     @classmethod
     def configured(cls) -> OutboxPolicy:
-        """``[tool.sws.outbox]``; ValueError naming a group that does not exist (checked
-        before a load, so a misconfiguration loads nothing rather than leaving no outbox)."""
+        """``[tool.sws.outbox]``; ValueError naming a group that does not exist or a limit out
+        of range (checked before a load, so a misconfiguration loads nothing rather than
+        leaving no outbox)."""
         config = sws_config().get("outbox", {})
         gids = {org: group_id(name) for org, name in config.get("groups", {}).items()}
         return cls(
