@@ -173,6 +173,29 @@ def test_the_annotated_copy_in_the_outbox_is_the_trusts_own_file_marked(sws_home
     assert refused.sheetnames == ["refused"]
 
 
+def test_the_trust_fixes_the_copy_from_its_outbox_and_it_loads_clean(sws_home):
+    """The loop closed: open the annotated copy, fix the marked cells, submit it as it is."""
+    _three_trusts(sws_home)
+    folder = sws_home.outbox / "BHSCT" / PERIOD
+    copy = folder / annotated_name("dsf_BHSCT_2025-26-Q1.csv")
+    book = openpyxl.load_workbook(copy)
+    sheet = book["return"]
+    sent = _dsf("BHSCT")
+    for row, column in ((2, 2), (3, 4)):  # the marked cells: hcn of row 2, sex of row 3
+        name = sheet.cell(1, column).value
+        sheet.cell(row, column).value = sent[row - 2][name]
+    resubmission = sws_home.landing / "dsf" / "dsf_BHSCT_2025-26-Q1_v2.xlsx"
+    book.save(resubmission)
+    outcomes, written = _load(sws_home)
+    assert written == [folder]
+    [loaded] = [o for o in outcomes if o.status == "loaded"]
+    assert (loaded.file, loaded.rows, loaded.quarantined) == (resubmission.name, 2, 0)
+    receipt = _receipt(sws_home, "BHSCT", resubmission.name)
+    assert (receipt["status"], receipt["loaded"], receipt["quarantined"]) == ("loaded", 2, 0)
+    assert not copy.exists()  # out of date, and nothing new to mark
+    assert _sheet(folder / failures_book_name("BHSCT", PERIOD), FAILURES_SHEET)[1:] == []
+
+
 def test_outboxes_are_owner_only(sws_home):
     _three_trusts(sws_home)
     assert _mode(sws_home.outbox) == 0o700
