@@ -8,11 +8,8 @@ where installed) and submit the same workbook again, which then validates clean.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import signal
 import stat
-import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -26,6 +23,7 @@ from contracts.readers import read_as_written
 from contracts.validate import check_file
 from pipelines.feedback.annotated import RETURN_SHEET, SUMMARY_SHEET, write_annotated
 from tests import returns_factory as factory
+from tests.libreoffice import convert
 
 LEADING_ZERO_HCN = factory.make_hcn("012345678")  # 0123456789: valid, starts with 0
 BAD_CHECK_DIGIT = factory.HCN_A[:-1] + str((int(factory.HCN_A[-1]) + 1) % 10)
@@ -229,28 +227,7 @@ def test_a_fixed_return_saved_by_libreoffice_validates_clean(tmp_path):
     source = _write(tmp_path, "csv")
     annotated = _annotate(source, tmp_path / "dsf_BHSCT_2025-26-Q1_v2.xlsx")
     _fix_in_place(annotated, FIXES)
-    saved = tmp_path / "saved"
-    command = [
-        "soffice",
-        f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-        "--headless",
-        "--norestore",
-        "--convert-to",
-        "xlsx",
-        "--outdir",
-        str(saved),
-        str(annotated),
-    ]
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    try:
-        process.wait(timeout=240)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    resaved = saved / annotated.name
+    resaved = convert(annotated, "xlsx", tmp_path / "saved", tmp_path / "profile")
     assert resaved.read_bytes() != annotated.read_bytes()  # LibreOffice wrote its own file
     checked = check_file(resaved)
     assert (checked.refused, checked.failed, checked.rows) == (None, 0, len(_dsf_rows()))

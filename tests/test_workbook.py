@@ -3,9 +3,7 @@ cleanly by machines, printed legibly, opened by a real spreadsheet application."
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from pipelines.extract.facts import PackFacts
 from pipelines.extract.pack import org_order, stage_pack, workbook_name, write_files
 from pipelines.extract.symbols import CONFIDENTIAL, MEANINGS, NOT_APPLICABLE, NOT_AVAILABLE
 from pipelines.extract.workbook import SHEETS, _gaps, write_workbook
+from tests.libreoffice import convert
 
 OUTCOMES = ["outcome1", "outcome2", "outcome3", "outcome4"]
 SHORTHAND = [CONFIDENTIAL, NOT_AVAILABLE, NOT_APPLICABLE]
@@ -367,28 +366,8 @@ def test_libreoffice_opens_and_prints_it(staged_pack, tmp_path):
     pages: cover 1, contents 1, notes 9, summary 1, outcome sheets 3-5 each (the demo pack, 8
     periods and 1,914 rows: 52 pages). Expected: 10 pages plus one per 30 rows at most."""
     _, folder, path = staged_pack
-    profile = tmp_path / "profile"
-    command = [
-        "soffice",
-        f"-env:UserInstallation={profile.as_uri()}",
-        "--headless",
-        "--norestore",
-        "--convert-to",
-        "pdf",
-        "--outdir",
-        str(tmp_path),
-        str(path),
-    ]
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    try:
-        process.wait(timeout=240)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    pages = _pdf_pages(tmp_path / f"{path.stem}.pdf")
+    pdf = convert(path, "pdf", tmp_path, tmp_path / "profile")
+    pages = _pdf_pages(pdf)
     rows = sum(_csv(folder, t).height for t in OUTCOMES)
     # landscape, fit to width: 30 or more table rows a page (not the 169 pages of portrait strips)
     assert 10 <= len(pages) <= 10 + rows // 30, len(pages)
