@@ -43,10 +43,12 @@ def _land(settings, org: str, rows, *, version: int | None = None, **kw) -> Path
     return factory.write_return(folder, "dsf", rows, name=name, **kw)
 
 
-def _load(settings, policy=OWNER_ONLY):
+def _load(settings, policy=OWNER_ONLY, collection: str | None = None):
+    """Load what landed (one collection's returns, as its ingest asset does, or all)."""
     slots, _ = discover(settings.landing)
+    chosen = [files for slot, files in slots.items() if collection in (None, slot[0])]
     with connect(settings.warehouse) as con:
-        outcomes = load_slots(con, list(slots.values()), archive_dir=settings.archive, key=b"k")
+        outcomes = load_slots(con, chosen, archive_dir=settings.archive, key=b"k")
     return outcomes, write_outboxes(settings, outcomes, policy=policy)
 
 
@@ -237,6 +239,36 @@ def test_a_clean_resubmission_replaces_the_annotated_copy_and_keeps_the_receipts
     assert _receipt(sws_home, "BHSCT", "dsf_BHSCT_2025-26-Q1.csv")["status"] == "superseded"
     assert _receipt(sws_home, "BHSCT", "dsf_BHSCT_2025-26-Q1_v2.csv")["status"] == "loaded"
     assert _sheet(folder / failures_book_name("BHSCT", PERIOD), FAILURES_SHEET)[1:] == []
+
+
+def test_a_file_landed_again_with_other_bytes_gets_its_copy_anew(sws_home):
+    _three_trusts(sws_home)
+    copy = sws_home.outbox / "BHSCT" / PERIOD / annotated_name("dsf_BHSCT_2025-26-Q1.csv")
+    _land(sws_home, "BHSCT", factory.spoil(_dsf("BHSCT"), 3, "function_code", "NOPE"))
+    outcomes, _ = _load(sws_home)
+    assert {o.file: o.status for o in outcomes}["dsf_BHSCT_2025-26-Q1.csv"] == "loaded"
+    sheet = openpyxl.load_workbook(copy)["return"]
+    marked = {
+        (c.row, sheet.cell(1, c.column).value)
+        for row in sheet.iter_rows()
+        for c in row
+        if c.comment
+    }
+    assert marked == {(3, "function_code")}  # the bytes now landed, not the ones before
+
+
+def test_a_resubmission_leaves_the_copy_of_another_return_of_the_period(sws_home):
+    star = sws_home.landing / "star"
+    star.mkdir(parents=True)
+    factory.write_return(star, "star", factory.spoil(factory.valid_rows("star"), 2, "score", "11"))
+    _three_trusts(sws_home)
+    folder = sws_home.outbox / "BHSCT" / PERIOD
+    star_copy = folder / annotated_name("star_BHSCT_2025-26-Q1.csv")
+    assert star_copy.exists()
+    _land(sws_home, "BHSCT", _dsf("BHSCT"), version=2)
+    _load(sws_home, collection="dsf")  # as the dsf ingest asset does: the star return unread
+    assert not (folder / annotated_name("dsf_BHSCT_2025-26-Q1.csv")).exists()
+    assert star_copy.exists()  # still the star return's current version, still failing
 
 
 def test_a_load_that_changes_nothing_writes_nothing_until_a_receipt_is_missing(sws_home):
