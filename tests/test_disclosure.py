@@ -553,7 +553,7 @@ def loaded(regional):
     settings, _, _, _ = regional
     with connect(settings.warehouse, read_only=True) as con:
         marts = pl.concat([con.sql(f"from marts.outcome{n}").pl() for n in range(1, 5)])
-        catalog = con.sql("from reference.measures").pl()
+        catalog = con.sql("from reference.measures where not breakdown_only").pl()
     out = apply_disclosure(marts, catalog)
     key = ["measure_code", "org", "period"]
     both = marts.join(out.drop("outcome", "oba_type"), on=key, suffix="_out")

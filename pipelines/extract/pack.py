@@ -103,7 +103,7 @@ class PackResult:
 @dataclass(frozen=True)
 class ExtractInputs:
     marts: pl.DataFrame  # every mart row, every period (true values)
-    catalog: pl.DataFrame  # reference.measures, in catalog order
+    catalog: pl.DataFrame  # reference.measures of the outcome marts, in catalog order
     file_versions: pl.DataFrame  # ingest.file_versions
 
 
@@ -143,7 +143,8 @@ def read_inputs(settings: Settings) -> ExtractInputs:
     # the published warehouse: one consistent state, even while a load is writing
     with connect(settings.warehouse, read_only=True) as con:
         marts = pl.concat([con.sql(f"from marts.{t}").pl() for t in OUTCOME_TABLES])
-        catalog = con.sql("from reference.measures").pl()
+        # the outcome marts' measures: the LGD rates exist only in marts.breakdowns
+        catalog = con.sql("from reference.measures where not breakdown_only").pl()
         file_versions = con.sql("from ingest.file_versions").pl()
     return ExtractInputs(marts.select(MART_COLUMNS), catalog, file_versions)
 
