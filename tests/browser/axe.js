@@ -73,7 +73,9 @@ async function charts(page) {
   // one walk of the accessibility tree: each image's name and description, in page order
   const images = [];
   const walk = (node) => {
-    if (node.role === 'image') images.push({ name: node.name ?? null, description: node.description ?? null });
+    if (node.role === 'image') {
+      images.push({ role: node.role, name: node.name ?? null, description: node.description ?? null });
+    }
     (node.children || []).forEach(walk);
   };
   walk(await page.accessibility.snapshot({ interestingOnly: true }));
