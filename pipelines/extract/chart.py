@@ -11,6 +11,7 @@ chart (template macro ``line_chart`` in ``templates/chart.html.j2`` draws it).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -262,7 +263,7 @@ def line_chart(
     gap = 100 * LABEL_GAP_EM / PLOT_HEIGHT_EM
     placed = iter(spread_labels(ends, gap, 0.0, 100.0))
     lines = [
-        Line(**{**vars(line), "label_y": round(next(placed), 2)})
+        dataclasses.replace(line, label_y=round(next(placed), 2))
         if line.end_y is not None
         else line
         for line in lines
