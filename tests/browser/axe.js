@@ -4,9 +4,10 @@
 // For each page:
 //   keyboard  - every focus stop reached with Tab from the top; each <details> opened with
 //               Enter on its summary, and whether its table then shows
-//   axe       - axe-core's WCAG 2.0/2.1/2.2 A and AA violations, with every <details> open
 //   widths    - at 1280, 640 and 320 CSS px (100%, 200% and 400% zoom of a 1280 px window):
 //               the page's scroll width, and the size chart text is drawn at
+//   axe       - at each of those widths, axe-core's WCAG 2.0/2.1/2.2 A and AA violations,
+//               with every <details> open
 //   charts    - each chart's accessible name and description, as the accessibility tree has them
 // Environment: CHROMIUM (default /usr/bin/chromium). Nothing is fetched: the network is off.
 'use strict';
@@ -69,6 +70,24 @@ async function measure(page, width) {
   });
 }
 
+async function runAxe(page) {
+  return page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+    });
+    return {
+      version: window.axe.version,
+      violations: result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 10),
+      })),
+    };
+  }, TAGS);
+}
+
 async function charts(page) {
   // one walk of the accessibility tree: each image's name and description, in page order
   const images = [];
@@ -95,23 +114,12 @@ async function check(browser, file) {
     const details = await page.$$eval('details', (all) => all.length);
     await page.$$eval('details', (all) => all.forEach((d) => { d.open = true; }));
     await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-    const axe = await page.evaluate(async (tags) => {
-      const result = await window.axe.run(document, {
-        runOnly: { type: 'tag', values: tags },
-        resultTypes: ['violations'],
-      });
-      return {
-        version: window.axe.version,
-        violations: result.violations.map((v) => ({
-          id: v.id,
-          impact: v.impact,
-          help: v.help,
-          nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 10),
-        })),
-      };
-    }, TAGS);
+    const axe = {};
     const widths = {};
-    for (const width of WIDTHS) widths[width] = await measure(page, width);
+    for (const width of WIDTHS) {
+      widths[width] = await measure(page, width);
+      axe[width] = await runAxe(page);
+    }
     return {
       page: file,
       details,
