@@ -55,6 +55,7 @@ from pipelines.extract.gate import (
 from pipelines.extract.report import render_report
 from pipelines.extract.usage import record_delivery
 from pipelines.extract.workbook import write_workbook
+from pipelines.safe_text import safe_frame
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
 
@@ -274,7 +275,8 @@ def write_files(staging: Path, staged: StagedPack) -> None:
     csv_dir = staging / "csv"
     csv_dir.mkdir()
     for name in OUTCOME_TABLES:
-        rows.filter(pl.col("outcome") == int(name[-1])).write_csv(csv_dir / f"{name}.csv")
+        table = rows.filter(pl.col("outcome") == int(name[-1]))
+        safe_frame(table).write_csv(csv_dir / f"{name}.csv")  # no text a spreadsheet could run
     write_measures_csv(staging / MEASURES_PATH, staged.inputs.catalog)
     write_datapackage(staging, staged.resources, staged.facts)
     write_workbook(
