@@ -3,6 +3,7 @@ owner-only, or readable by one named Unix group and no one else."""
 
 from __future__ import annotations
 
+import errno
 import grp
 import os
 from pathlib import Path
@@ -28,7 +29,10 @@ def private_dir(path: Path, *, top: Path, gid: int | None = None) -> Path:
     inside = path.relative_to(top)
     for folder in [*reversed(inside.parents), inside]:
         here = top / folder
-        here.mkdir(exist_ok=True)
+        try:
+            here.mkdir(exist_ok=True)
+        except FileExistsError:  # a file where a folder should be: say so, as mkdir -p does
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(here)) from None
         _restrict(here, OWNER_DIR if gid is None else GROUP_DIR, gid)
     return path
 
