@@ -454,7 +454,7 @@ def _status(args) -> int:
                 f"v{row['version']} landed {row['received_at']:%Y-%m-%d}, {row['rows']} rows, "
                 f"{row['quarantined']} quarantined"
             )
-        print(f"  {row['collection']:<11} {row['org']:<7} {row['status']:<19} {detail}")
+        print(f"  {row['collection']:<11} {row['org']:<7} {row['status']:<20} {detail}")
     counts = table["status"].value_counts(sort=True)
     print("  " + ", ".join(f"{n} {s}" for s, n in counts.iter_rows()))
     return OK
