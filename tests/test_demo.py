@@ -71,6 +71,16 @@ def test_the_story_is_written_into_the_latest_period_only(demo):
     assert len({(f.rule, f.column) for f in report.faults}) >= 15  # of many rules
 
 
+def test_the_story_is_the_same_every_time(demo, tmp_path):
+    settings, report = demo
+    again = generate(tmp_path, periods=2, end_period=PERIOD, scale=0.03, story=True)
+    assert again.events == report.events and again.faults == report.faults
+    for f in report.files:
+        ours, theirs = settings.landing / f.path, tmp_path / f.path
+        assert ours.read_bytes() == theirs.read_bytes(), f.path
+        assert ours.stat().st_mtime == theirs.stat().st_mtime, f.path  # when it landed
+
+
 def test_without_the_story_the_sample_tells_none(tmp_path):
     report = generate(tmp_path, periods=1, end_period=PERIOD, scale=0.01)
     assert report.events == () and report.faults == ()

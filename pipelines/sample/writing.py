@@ -59,8 +59,7 @@ class Writer:
                 name = f"{collection}/{collection}_{org}_{period}.{fmt}"
                 part = parts.get((org, str(period)), empty).select(columns)
                 rng = self.ctx.rng("faults", name)
-                told = self.story is not None and period == self.ctx.periods[-1]
-                if told:
+                if self.story is not None and period == self.ctx.periods[-1]:
                     self._tell(collection, org, period, name, part, rng)
                     continue
                 part, planted = plant_faults(collection, part, name, period, rng, self.bad_rows)
