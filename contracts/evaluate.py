@@ -3,8 +3,9 @@
 pandera's ``validate`` collects each check on its own (about 130 passes over a batch). Here
 the contract is still read from the DataFrameModel (columns, ``nullable``, checks and their
 statistics), but every rule's expression goes into one ``select`` so polars reads the batch
-once and shares the work rules have in common (a date parsed once for the ``date``,
-``period`` and ``birth_year_range`` rules, and for typing the rows).
+once. The work rules have in common is done once before it: each column a rule reads as a
+type is parsed once (a date for the ``date``, ``period`` and ``birth_year_range`` rules, and
+for typing the rows), since polars does not find these shared expressions itself.
 ``tests/contracts/test_evaluation.py`` proves the result equals ``model.validate``'s failure
 cases.
 """
@@ -13,15 +14,14 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, reduce
 
 import pandera.polars as pa
 import polars as pl
-from pandera.api.polars.types import PolarsData
 
-from contracts.checks import FAILS, FILE_INDEX, failing
+from contracts.checks import FAILS, FILE_INDEX, Rows, failing, parsed
+from contracts.parse import PARSERS
 
 REQUIRED = "required"  # what pandera calls ``not_nullable``
 RULE_FAILURES = {FILE_INDEX: pl.Int32, "row": pl.Int64, "column": pl.String, "rule": pl.String}
@@ -33,11 +33,25 @@ class Rule:
     name: str  # the rule a failure reports
     statistics: tuple[tuple[str, object], ...] = ()
 
-    def fails(self, frame: pl.LazyFrame) -> pl.Expr:
-        """True where a row of ``frame`` breaks this rule."""
+    def fails(self, frame: pl.LazyFrame, typed=parsed) -> pl.Expr:
+        """True where a row of ``frame`` breaks this rule (``typed``: see ``checks.Rows``)."""
         if self.name == REQUIRED:
             return pl.col(self.column).is_null()
-        return failing(FAILS[self.name](PolarsData(frame, self.column), **dict(self.statistics)))
+        rows = Rows(frame, self.column, typed)
+        return failing(FAILS[self.name](rows, **dict(self.statistics)))
+
+
+class _ParsedOnce:
+    """Hands rules a column per (type, column) they read, and the expressions that parse
+    each once: rules ask for the same ones many times."""
+
+    def __init__(self) -> None:
+        self.parses: dict[str, pl.Expr] = {}
+
+    def typed(self, type_name: str, column: str) -> pl.Expr:
+        name = f"_{type_name}_{column}"
+        self.parses.setdefault(name, parsed(type_name, column).alias(name))
+        return pl.col(name)
 
 
 def rule_failures(model: type[pa.DataFrameModel], batch: pl.DataFrame) -> pl.DataFrame:
@@ -50,18 +64,25 @@ def rule_failures(model: type[pa.DataFrameModel], batch: pl.DataFrame) -> pl.Dat
 
 
 def evaluate(
-    model: type[pa.DataFrameModel], batch: pl.DataFrame, also: Sequence[pl.Expr] = ()
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``rule_failures``, and the ``also`` expressions over every row of ``batch``, in the same
-    pass: they share the work the rules do (the typing of values, say)."""
+    model: type[pa.DataFrameModel], batch: pl.DataFrame, *, typed: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """``rule_failures``, and with ``typed`` every row of ``batch`` (``row``, then each
+    contract column read as its type) from the same pass: the rules parse the same values."""
     rules = _rules(model)
     frame = batch.lazy()
+    once = _ParsedOnce()
     flags = [f"_fails_{index}" for index in range(len(rules))]
-    names = {f"_also_{index}": e.meta.output_name() for index, e in enumerate(also)}
-    evaluated = frame.select(
-        *(r.fails(frame).alias(f) for r, f in zip(rules, flags, strict=True)),
-        *(e.alias(name) for e, name in zip(also, names, strict=True)),
-    ).collect()
+    rule_flags = [r.fails(frame, once.typed).alias(f) for r, f in zip(rules, flags, strict=True)]
+    types = column_types(model) if typed else {}
+    names = {f"_typed_{index}": column for index, column in enumerate(types)}
+    typing = [
+        (pl.col(column) if kind is None else once.typed(kind, column)).alias(name)
+        for name, (column, kind) in zip(names, types.items(), strict=True)
+    ]
+    if typed:
+        names = {"_typed_row": "row", **names}
+        typing.insert(0, pl.col("row").alias("_typed_row"))
+    evaluated = frame.with_columns(*once.parses.values()).select(*rule_flags, *typing).collect()
     # Eager column picks, Series masks and hstack cost nothing next to expressions over the
     # whole batch (even an eager ``select`` of columns copies them).
     failing = reduce(
@@ -83,7 +104,16 @@ def evaluate(
         if per_rule
         else pl.DataFrame(schema={**RULE_FAILURES, "value": pl.String})
     )
-    return failures, evaluated[list(names)].rename(names)
+    return failures, evaluated[list(names)].rename(names) if typed else None
+
+
+@cache
+def column_types(model: type[pa.DataFrameModel]) -> dict[str, str | None]:
+    """Each contract column and the type its checks name (None: it stays text)."""
+    return {
+        name: next((c.name for c in column.checks if c.name in PARSERS), None)
+        for name, column in model.to_schema().columns.items()
+    }
 
 
 @cache

@@ -16,12 +16,11 @@ import pandera.polars as pa
 import polars as pl
 
 from contracts import CONTRACTS
-from contracts.checks import FILE_INDEX, PERIOD_FIRST, PERIOD_LAST
-from contracts.evaluate import evaluate
+from contracts.checks import FILE_INDEX, PERIOD_FIRST, PERIOD_LAST, parsed
+from contracts.evaluate import column_types, evaluate
 from contracts.files import RefusedFile, ReturnFile, parse_name, refusal
 from contracts.landed import StillBeingWritten, landed_bytes, named_bytes
 from contracts.limits import Limits
-from contracts.parse import PARSERS
 from contracts.periods import Period
 from contracts.readers import read_return
 
@@ -131,8 +130,8 @@ def _check_pending(pending: list[tuple[CheckedReturn, pl.DataFrame]]) -> None:
 def _check_batch(model, results: list[CheckedReturn], frames: list[pl.DataFrame]) -> None:
     batch = stack(frames, [Period.parse(r.file.period) for r in results])
     # every row typed in the pass that checks them (the rules parse the same values)
-    typing = (pl.col("row").alias(SOURCE_ROW), *_typed_columns(model))
-    failures, rows = _failures_of_batch(model, batch, typing)
+    failures, rows = _failures_of_batch(model, batch, typed=True)
+    rows = rows.rename({"row": SOURCE_ROW})
     starts = pl.Series([0, *accumulate(frame.height for frame in frames)])
     failed = starts.gather(failures[FILE_INDEX]) + failures["row"] - 2  # positions in the batch
     passed = pl.repeat(True, batch.height, eager=True).scatter(failed, False)
@@ -163,11 +162,11 @@ def check_rows(model: type[pa.DataFrameModel], frame: pl.DataFrame, period: Peri
 
 
 def _failures_of_batch(
-    model, batch: pl.DataFrame, also: Sequence[pl.Expr] = ()
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+    model, batch: pl.DataFrame, *, typed: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """Failures of several files' rows checked together, with the file each came from; and
-    the ``also`` expressions over every row, evaluated in the same pass."""
-    failures, rows = evaluate(model, batch, also)
+    with ``typed``, every row typed, from the same pass."""
+    failures, rows = evaluate(model, batch, typed=typed)
     failures = _fail_whole_units(model, batch, failures)
     return mask_identifiers(failures).sort(FILE_INDEX, "row", "column", "rule"), rows
 
@@ -258,15 +257,9 @@ def typed(
     return rows.select(SOURCE_ROW, *_typed_columns(model))
 
 
-@cache
 def _typed_columns(model: type[pa.DataFrameModel]) -> tuple[pl.Expr, ...]:
     """Each column read as the type its checks name (text if none)."""
-    return tuple(_typed_column(column) for column in model.to_schema().columns.values())
-
-
-def _typed_column(column: pa.Column) -> pl.Expr:
-    checks = {check.name for check in column.checks}
-    for type_name, parse in PARSERS.items():
-        if type_name in checks:
-            return parse(column.name).alias(column.name)
-    return pl.col(column.name)
+    return tuple(
+        pl.col(name) if kind is None else parsed(kind, name).alias(name)
+        for name, kind in column_types(model).items()
+    )
