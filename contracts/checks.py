@@ -1,8 +1,9 @@
-"""Every rule of returns.md, registered once as a pandera check (polars backend).
+"""Every rule of returns.md, written once as the expression true where a row breaks it.
 
-A check's registered name is the rule a failure reports. Each rule is written once, as the
-expression that is true where a row breaks it; the pandera check is built from it, and
-``contracts.evaluate`` puts every rule's expression into one polars pass (``FAILS``).
+A rule's name is the rule a failure reports. ``contracts.pandera_checks`` registers each as a
+pandera check of that name (the models name them); ``contracts.evaluate`` puts every rule's
+expression into one polars pass (``FAILS``). Nothing here imports pandera, so checking a file
+does not either.
 Checks pass empty values (emptiness is the ``required`` rule, from ``nullable=False``) and
 values of the wrong type (the type rule reports those), so each failure names one real
 reason. The validator adds the file's period as the hidden columns ``_period_first`` and
@@ -11,13 +12,10 @@ reason. The validator adds the file's period as the hidden columns ``_period_fir
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
-from pandera.api.extensions import register_check_method
-from pandera.api.polars.types import PolarsData
 
 from contracts import reference
 from contracts.hcn import weighted_total
@@ -45,25 +43,20 @@ class Rows:
 
 
 Fails = Callable[..., pl.Expr]  # (rows, **statistics) -> true where a row breaks the rule
-FAILS: dict[str, Fails] = {}  # rule name -> its expression, for the one-pass evaluator
+FAILS: dict[str, Fails] = {}  # rule name -> its expression
+STATISTICS: dict[str, tuple[str, ...]] = {}  # rule name -> the statistics a model gives it
 
 
 def rule(name: str, *statistics: str) -> Callable[[Fails], Fails]:
-    """Register ``fails`` as the pandera check ``name`` (the rule its failures report)."""
+    """Record ``fails`` as the rule ``name`` (the rule its failures report)."""
 
-    def register(fails: Fails) -> Fails:
+    def record(fails: Fails) -> Fails:
         fails.__name__ = name
         FAILS[name] = fails
-
-        @functools.wraps(fails)  # pandera reads the statistics from the signature
-        def check(data: PolarsData, **kwargs) -> pl.LazyFrame:
-            rows = Rows(data.lazyframe, data.key)
-            return data.lazyframe.select((~failing(fails(rows, **kwargs))).alias(data.key))
-
-        register_check_method(check, statistics=list(statistics))
+        STATISTICS[name] = statistics
         return fails
 
-    return register
+    return record
 
 
 def failing(failed: pl.Expr) -> pl.Expr:

@@ -13,32 +13,14 @@ cases.
 from __future__ import annotations
 
 import operator
-import re
-from dataclasses import dataclass
-from functools import cache, reduce
+from functools import reduce
 
-import pandera.polars as pa
 import polars as pl
 
-from contracts.checks import FAILS, FILE_INDEX, Rows, failing, parsed
-from contracts.parse import PARSERS
+from contracts.checks import FILE_INDEX, parsed
+from contracts.contract import Contract, as_contract
 
-REQUIRED = "required"  # what pandera calls ``not_nullable``
 RULE_FAILURES = {FILE_INDEX: pl.Int32, "row": pl.Int64, "column": pl.String, "rule": pl.String}
-
-
-@dataclass(frozen=True)
-class Rule:
-    column: str
-    name: str  # the rule a failure reports
-    statistics: tuple[tuple[str, object], ...] = ()
-
-    def fails(self, frame: pl.LazyFrame, typed=parsed) -> pl.Expr:
-        """True where a row of ``frame`` breaks this rule (``typed``: see ``checks.Rows``)."""
-        if self.name == REQUIRED:
-            return pl.col(self.column).is_null()
-        rows = Rows(frame, self.column, typed)
-        return failing(FAILS[self.name](rows, **dict(self.statistics)))
 
 
 class _ParsedOnce:
@@ -54,26 +36,27 @@ class _ParsedOnce:
         return pl.col(name)
 
 
-def rule_failures(model: type[pa.DataFrameModel], batch: pl.DataFrame) -> pl.DataFrame:
+def rule_failures(model, batch: pl.DataFrame) -> pl.DataFrame:
     """(file, row, column, rule, value) of every rule a row of ``batch`` breaks, unmasked.
 
     ``batch`` holds the contract's columns as text plus the hidden period and file columns and
-    ``row``; the rows are as pandera reports them, before whole-unit rules.
+    ``row``; the rows are as pandera reports them, before whole-unit rules. ``model``: a
+    pandera model or its ``Contract``.
     """
-    return evaluate(model, batch)[0]
+    return evaluate(as_contract(model), batch)[0]
 
 
 def evaluate(
-    model: type[pa.DataFrameModel], batch: pl.DataFrame, *, typed: bool = False
+    contract: Contract, batch: pl.DataFrame, *, typed: bool = False
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """``rule_failures``, and with ``typed`` every row of ``batch`` (``row``, then each
     contract column read as its type) from the same pass: the rules parse the same values."""
-    rules = _rules(model)
+    rules = contract.rules
     frame = batch.lazy()
     once = _ParsedOnce()
     flags = [f"_fails_{index}" for index in range(len(rules))]
     rule_flags = [r.fails(frame, once.typed).alias(f) for r, f in zip(rules, flags, strict=True)]
-    types = column_types(model) if typed else {}
+    types = dict(contract.types) if typed else {}
     names = {f"_typed_{index}": column for index, column in enumerate(types)}
     typing = [
         (pl.col(column) if kind is None else once.typed(kind, column)).alias(name)
@@ -105,58 +88,3 @@ def evaluate(
         else pl.DataFrame(schema={**RULE_FAILURES, "value": pl.String})
     )
     return failures, evaluated[list(names)].rename(names) if typed else None
-
-
-@cache
-def column_types(model: type[pa.DataFrameModel]) -> dict[str, str | None]:
-    """Each contract column and the type its checks name (None: it stays text)."""
-    return {
-        name: next((c.name for c in column.checks if c.name in PARSERS), None)
-        for name, column in model.to_schema().columns.items()
-    }
-
-
-@cache
-def _rules(model: type[pa.DataFrameModel]) -> tuple[Rule, ...]:
-    """The contract's rules, column by column, as pandera would run them."""
-    schema = model.to_schema()
-    _refuse_unsupported(schema)
-    rules = []
-    for name, column in schema.columns.items():
-        if not column.nullable:
-            rules.append(Rule(name, REQUIRED))
-        for check in column.checks:
-            statistics = tuple(check.statistics.items())
-            rules.append(Rule(name, _rule_name(check), statistics))
-    return tuple(rules)
-
-
-def _rule_name(check: pa.Check) -> str:
-    """As pandera reports it (its error, else its name), without the statistics."""
-    reported = check.error if check.error is not None else check.name
-    return re.sub(r"\(.*$", "", reported)
-
-
-def _refuse_unsupported(schema: pa.DataFrameSchema) -> None:
-    """pandera features this evaluator does not reproduce: refuse rather than differ."""
-    unsupported = [
-        f"{schema.name}: {feature}"
-        for feature, used in (
-            ("dataframe-level checks", bool(schema.checks)),
-            ("unique across columns", bool(schema.unique)),
-            ("coercion", schema.coerce),
-        )
-        if used
-    ]
-    for name, column in schema.columns.items():
-        if column.coerce or column.regex or column.default is not None:
-            unsupported.append(f"{name}: coercion, regex name or default")
-        if column.unique:  # pandera's would span the files of a batch: use duplicate_key
-            unsupported.append(f"{name}: unique=True")
-        for check in column.checks:
-            if check.name not in FAILS:
-                unsupported.append(f"{name}: check {check.name} not registered in checks.py")
-            elif check.element_wise or check.raise_warning or check.n_failure_cases:
-                unsupported.append(f"{name}: {check.name} is element-wise, a warning or capped")
-    if unsupported:
-        raise NotImplementedError("; ".join(unsupported))

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from itertools import accumulate
 from pathlib import Path
 
-import pandera.polars as pa
 import polars as pl
 
-from contracts import CONTRACTS
 from contracts.checks import FILE_INDEX, PERIOD_FIRST, PERIOD_LAST, parsed
-from contracts.evaluate import column_types, evaluate
+from contracts.contract import Contract, as_contract, contract
+from contracts.evaluate import evaluate
 from contracts.files import RefusedFile, ReturnFile, parse_name, refusal
 from contracts.landed import StillBeingWritten, landed_bytes, named_bytes
 from contracts.limits import Limits
@@ -25,7 +23,6 @@ from contracts.periods import Period
 from contracts.readers import read_return
 
 SOURCE_ROW = "source_row"  # the row as a spreadsheet shows it: header = 1, first data row = 2
-UNIT_RULES = ("incomplete_reading", "incomplete_response")
 FAILURE_SCHEMA = {"row": pl.Int64, "column": pl.String, "rule": pl.String, "value": pl.String}
 IDENTIFIERS = ("hcn", "worker_id")  # shown masked in failures; pseudonymised at ingest
 HCN_SHAPED = r"^[0-9]{3} ?[0-9]{3} ?[0-9]{4}$"  # ten digits, as an hcn is written or spaced
@@ -107,8 +104,8 @@ def _read(result: CheckedReturn, in_landing: bool, limits: Limits | None) -> pl.
         data = (landed_bytes if in_landing else named_bytes)(result.path)
         result.sha256 = data.sha256
         frame = read_return(result.file, data.data, limits)
-        model = CONTRACTS[result.file.collection]
-        result.warnings = _check_columns(frame, model)
+        columns = contract(result.file.collection).columns
+        result.warnings = _check_columns(frame, columns)
     except RefusedFile as error:
         result.refused = refusal(result.path, error)
         return None
@@ -116,21 +113,23 @@ def _read(result: CheckedReturn, in_landing: bool, limits: Limits | None) -> pl.
         result.refused, result.being_written = str(error), True
         return None
     result.rows = frame.height
-    return frame[list(_columns(model))]
+    return frame[list(columns)]
 
 
 def _check_pending(pending: list[tuple[CheckedReturn, pl.DataFrame]]) -> None:
     """Check the files read so far, a collection at a time, and let go of their text."""
     for collection in dict.fromkeys(r.file.collection for r, _ in pending):
         batch = [(r, f) for r, f in pending if r.file.collection == collection]
-        _check_batch(CONTRACTS[collection], [r for r, _ in batch], [f for _, f in batch])
+        _check_batch(contract(collection), [r for r, _ in batch], [f for _, f in batch])
     pending.clear()
 
 
-def _check_batch(model, results: list[CheckedReturn], frames: list[pl.DataFrame]) -> None:
+def _check_batch(
+    checked: Contract, results: list[CheckedReturn], frames: list[pl.DataFrame]
+) -> None:
     batch = stack(frames, [Period.parse(r.file.period) for r in results])
     # every row typed in the pass that checks them (the rules parse the same values)
-    failures, rows = _failures_of_batch(model, batch, typed=True)
+    failures, rows = _failures_of_batch(checked, batch, typed=True)
     rows = rows.rename({"row": SOURCE_ROW})
     starts = pl.Series([0, *accumulate(frame.height for frame in frames)])
     failed = starts.gather(failures[FILE_INDEX]) + failures["row"] - 2  # positions in the batch
@@ -143,31 +142,27 @@ def _check_batch(model, results: list[CheckedReturn], frames: list[pl.DataFrame]
         result.valid = rows.slice(start, frame.height).filter(passed.slice(start, frame.height))
 
 
-def _check_columns(frame: pl.DataFrame, model: type[pa.DataFrameModel]) -> list[str]:
-    missing = [c for c in _columns(model) if c not in frame.columns]
+def _check_columns(frame: pl.DataFrame, columns: tuple[str, ...]) -> list[str]:
+    missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise RefusedFile(f"missing mandatory column {', '.join(missing)}")
-    extra = [c for c in frame.columns if c not in _columns(model)]
+    extra = [c for c in frame.columns if c not in columns]
     return [f"unknown column {c} ignored (not loaded)" for c in extra]
 
 
-@cache
-def _columns(model: type[pa.DataFrameModel]) -> tuple[str, ...]:
-    return tuple(model.to_schema().columns)
-
-
-def check_rows(model: type[pa.DataFrameModel], frame: pl.DataFrame, period: Period) -> pl.DataFrame:
-    """Every (row, column, rule, value) failure of the rows of ``frame`` for ``period``."""
-    return _failures_of_batch(model, stack([frame], [period]))[0].drop(FILE_INDEX)
+def check_rows(model, frame: pl.DataFrame, period: Period) -> pl.DataFrame:
+    """Every (row, column, rule, value) failure of the rows of ``frame`` for ``period``
+    (``model``: a pandera model or its ``Contract``)."""
+    return _failures_of_batch(as_contract(model), stack([frame], [period]))[0].drop(FILE_INDEX)
 
 
 def _failures_of_batch(
-    model, batch: pl.DataFrame, *, typed: bool = False
+    checked: Contract, batch: pl.DataFrame, *, typed: bool = False
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """Failures of several files' rows checked together, with the file each came from; and
     with ``typed``, every row typed, from the same pass."""
-    failures, rows = evaluate(model, batch, typed=typed)
-    failures = _fail_whole_units(model, batch, failures)
+    failures, rows = evaluate(checked, batch, typed=typed)
+    failures = _fail_whole_units(checked, batch, failures)
     return mask_identifiers(failures).sort(FILE_INDEX, "row", "column", "rule"), rows
 
 
@@ -192,13 +187,12 @@ def _row_number() -> pl.Expr:
 
 
 def _fail_whole_units(
-    model: type[pa.DataFrameModel], frame: pl.DataFrame, failures: pl.DataFrame
+    checked: Contract, frame: pl.DataFrame, failures: pl.DataFrame
 ) -> pl.DataFrame:
     """Rows of a failing reading/questionnaire that passed on their own get the unit's rule."""
-    unit = unit_of(model)
-    if unit is None or failures.is_empty():
+    if checked.unit is None or failures.is_empty():
         return failures
-    column, unit_rule = unit
+    column, unit_rule = checked.unit
     rows = frame.select(FILE_INDEX, "row", pl.col(column).alias("unit"))
     failed_rows = failures.select(FILE_INDEX, "row").unique()
     failing_units = rows.join(failed_rows, on=[FILE_INDEX, "row"]).drop_nulls("unit")
@@ -216,14 +210,9 @@ def _fail_whole_units(
     return pl.concat([failures, knock_on])
 
 
-@cache
-def unit_of(model: type[pa.DataFrameModel]) -> tuple[str, str] | None:
+def unit_of(model) -> tuple[str, str] | None:
     """The column that groups rows into a whole unit, and the unit's rule, if any."""
-    for name, column in model.to_schema().columns.items():
-        for check in column.checks:
-            if check.name in UNIT_RULES:
-                return name, check.name
-    return None
+    return as_contract(model).unit
 
 
 def mask_identifiers(failures: pl.DataFrame) -> pl.DataFrame:
@@ -247,19 +236,18 @@ def mask_identifiers(failures: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def typed(
-    model: type[pa.DataFrameModel], frame: pl.DataFrame, failures: pl.DataFrame
-) -> pl.DataFrame:
-    """The rows that passed, each column read as its contract's type, with ``source_row``."""
+def typed(model, frame: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
+    """The rows that passed, each column read as its contract's type, with ``source_row``
+    (``model``: a pandera model or its ``Contract``)."""
     failed = failures.select(pl.col("row").unique())
     rows = frame.with_columns(_row_number().alias(SOURCE_ROW))
     rows = rows.join(failed, left_on=SOURCE_ROW, right_on="row", how="anti")
     return rows.select(SOURCE_ROW, *_typed_columns(model))
 
 
-def _typed_columns(model: type[pa.DataFrameModel]) -> tuple[pl.Expr, ...]:
+def _typed_columns(model) -> tuple[pl.Expr, ...]:
     """Each column read as the type its checks name (text if none)."""
     return tuple(
         pl.col(name) if kind is None else parsed(kind, name).alias(name)
-        for name, kind in column_types(model).items()
+        for name, kind in as_contract(model).types
     )
