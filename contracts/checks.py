@@ -19,7 +19,7 @@ import polars as pl
 
 from contracts import reference
 from contracts.hcn import weighted_total
-from contracts.parse import PARSERS
+from contracts.parse import READINGS
 
 PERIOD_FIRST = "_period_first"
 PERIOD_LAST = "_period_last"
@@ -27,8 +27,8 @@ FILE_INDEX = "_file"  # which file of a batch a row came from: rules across rows
 
 
 def parsed(type_name: str, column: str) -> pl.Expr:
-    """``column`` read as ``type_name`` (a key of ``PARSERS``), from its text."""
-    return PARSERS[type_name](column)
+    """``column`` read as ``type_name`` (a key of ``READINGS``), from its text."""
+    return READINGS[type_name](column)
 
 
 @dataclass(frozen=True)
@@ -114,18 +114,16 @@ def _text_length(data: Rows, *, low: int, high: int) -> pl.Expr:
 
 @rule("hcn_format")
 def _hcn_format(data: Rows) -> pl.Expr:
-    return ~pl.col(data.key).str.contains(r"^[0-9]{10}$")
+    return _present(data) & data.typed("hcn_number", data.key).is_null()
 
 
 @rule("hcn_check_digit")
 def _hcn_check_digit(data: Rows) -> pl.Expr:
-    hcn = pl.col(data.key)
-    # Integer digits of one cast (ten text slices cost several times more). The check digit
-    # is 11 - total % 11, 11 read as 0; 10 means no number is valid, and 10 is no digit.
-    number = hcn.cast(pl.Int64, strict=False)
+    # Integer digits of one number (ten text slices cost several times more). The check
+    # digit is 11 - total % 11, 11 read as 0; 10 means no number is valid, and 10 is no digit.
+    number = data.typed("hcn_number", data.key)  # null unless ten digits: hcn_format's
     total = weighted_total(number // 10)
-    well_formed = hcn.str.contains(r"^[0-9]{10}$")
-    return well_formed & ((11 - total % 11) % 11 != number % 10)
+    return (11 - total % 11) % 11 != number % 10
 
 
 # -- dates ------------------------------------------------------------------------------

@@ -78,18 +78,21 @@ def check_files(
     """
     waiting: list[CheckedReturn] = []  # in order, not yet yielded
     pending: list[tuple[CheckedReturn, pl.DataFrame]] = []  # read, not yet checked
+    pending_rows = 0
     for path in paths:
         result = CheckedReturn(path=path.path if isinstance(path, ReturnFile) else path)
         if isinstance(path, ReturnFile):
             result.file = path
         frame = _read(result, in_landing, limits)
-        if frame is not None and sum(f.height for _, f in pending) + frame.height > BATCH_ROWS:
+        if frame is not None and pending_rows + frame.height > BATCH_ROWS:
             _check_pending(pending)
+            pending_rows = 0
             yield from waiting
             waiting.clear()
         waiting.append(result)
         if frame is not None:
             pending.append((result, frame))
+            pending_rows += frame.height
         elif not pending:
             yield from waiting
             waiting.clear()
@@ -137,9 +140,11 @@ def _check_batch(
     by_file = failures.partition_by(FILE_INDEX, as_dict=True, include_key=False)
     for index, (result, frame) in enumerate(zip(results, frames, strict=True)):
         result.failures = by_file.get((index,), pl.DataFrame(schema=FAILURE_SCHEMA))
-        # a file's rows are a slice of the batch; a Series mask filters them cheaply
+        # a file's rows are a slice of the batch (no copy); a Series mask filters them cheaply
         start = starts[index]
-        result.valid = rows.slice(start, frame.height).filter(passed.slice(start, frame.height))
+        result.valid = rows.slice(start, frame.height)
+        if (index,) in by_file:
+            result.valid = result.valid.filter(passed.slice(start, frame.height))
 
 
 def _check_columns(frame: pl.DataFrame, columns: tuple[str, ...]) -> list[str]:
