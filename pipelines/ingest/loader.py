@@ -258,6 +258,8 @@ def replace_slot(con, file: ReturnFile, digest, received_at, checked: CheckedRet
             "and version = ?",
             [collection, org, period, file.version],
         )
+    if checked.failures.is_empty():
+        return  # most files: no statement for nothing to insert
     failures = checked.failures.select(
         pl.lit(collection).alias("collection"),
         pl.lit(org).alias("org"),
