@@ -1,11 +1,12 @@
 """Every rule of a contract over a batch in one polars pass: pandera's failures, found fast.
 
 pandera's ``validate`` collects each check on its own (about 130 passes over a batch). Here
-the contract is still read from the DataFrameModel (columns, ``nullable``, checks and their
-statistics), but every rule's expression goes into one ``select`` so polars reads the batch
-once. The work rules have in common is done once before it: each column a rule reads as a
-type is parsed once (a date for the ``date``, ``period`` and ``birth_year_range`` rules, and
-for typing the rows), since polars does not find these shared expressions itself.
+the contract is still the DataFrameModel's (columns, ``nullable``, checks and their
+statistics, described by ``contracts.contract``), but every rule's expression goes into one
+``select`` so polars reads the batch once. The work rules have in common is done once before
+it: each column a rule reads as a type is parsed once (a date for the ``date``, ``period``
+and ``birth_year_range`` rules, and for typing the rows), since polars does not find these
+shared expressions itself.
 ``tests/contracts/test_evaluation.py`` proves the result equals ``model.validate``'s failure
 cases.
 """
