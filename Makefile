@@ -80,7 +80,7 @@ lint: install
 		--dialect duckdb --processes 2
 
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 # A few minutes' check of another Python (CI runs it beside `make test`), e.g.
 #   make smoke PYTHON=python3.12 VENV=.venv-3.12
