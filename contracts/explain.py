@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from contracts import CONTRACTS, reference
-from contracts.evaluate import REQUIRED, contract_rules
+from contracts import reference
+from contracts.contract import REQUIRED, contract
 from contracts.periods import Period
 
 REFUSED = "refused"  # a whole file refused: not a row rule, but explained alike
@@ -69,11 +69,7 @@ def _placeholders(collection: str, column: str | None, rule: str, period: str | 
 @cache
 def _statistics(collection: str, column: str) -> dict[str, dict]:
     """Each rule of the column, with its settings in the contract."""
-    return {
-        r.name: dict(r.statistics)
-        for r in contract_rules(CONTRACTS[collection])
-        if r.column == column
-    }
+    return {r.name: dict(r.statistics) for r in contract(collection).rules if r.column == column}
 
 
 def _passes_otherwise(collection: str, column: str, statistics: dict, period: str | None) -> str:
