@@ -55,10 +55,26 @@ def _parser() -> argparse.ArgumentParser:
     failures.add_argument("--period")
     failures.add_argument("--out", type=Path, help="write CSV here instead of printing")
 
-    extract = command("extract", _extract, "write the ODB extract pack for a period")
+    extract = command(
+        "extract",
+        _extract,
+        "write the ODB extract pack for a period (--for community-planning: the partner pack)",
+    )
     extract.add_argument("--period", required=True)
-    extract.add_argument("--out", type=Path, help="default: $SWS_HOME/extracts/<PERIOD>")
-    extract.add_argument("--for", dest="consumer", default="ODB", metavar="CONSUMER")
+    extract.add_argument(
+        "--out",
+        type=Path,
+        help="default: $SWS_HOME/extracts/<PERIOD> (the partner pack: "
+        "$SWS_HOME/extracts/community-planning/<PERIOD>)",
+    )
+    extract.add_argument(
+        "--for",
+        dest="consumer",
+        default="ODB",
+        metavar="CONSUMER",
+        help="who the pack is for, recorded in the usage log (default ODB); community-planning "
+        "writes the partner pack: the LGD breakdowns only",
+    )
 
     cull = command("cull-report", _cull_report, "collected items no used output needs")
     cull.add_argument("--out", type=Path, help="default: $SWS_HOME/cull_report.csv")
@@ -236,7 +252,7 @@ def _extract(args) -> int:
     if not result.ok:
         print(f"sws extract: not published: {result.message}", file=sys.stderr)
         return DATA_FAILED
-    print(f"ODB extract pack for {args.period} ({args.consumer}) published in {result.out_dir}")
+    print(f"{result.kind.title} for {args.period} ({args.consumer}) published in {result.out_dir}")
     for path in result.files:
         print(f"  {path.relative_to(result.out_dir)}")
     print(f"  {result.gate.message}")

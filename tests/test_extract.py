@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
@@ -23,7 +24,12 @@ from pipelines.extract import ExtractError, UnknownPeriod, write_pack
 from pipelines.extract import pack as pack_module
 from pipelines.extract.audit import AuditError
 from pipelines.extract.datapackage import pack_resources, validate_datapackage, write_datapackage
-from pipelines.extract.disclosure import MART_COLUMNS, apply_disclosure, load_thresholds
+from pipelines.extract.disclosure import (
+    BREAKDOWN_COLUMNS,
+    MART_COLUMNS,
+    disclose,
+    load_thresholds,
+)
 from pipelines.extract.facts import PackFacts
 from pipelines.extract.gate import expected_keys, read_extract_csv, run_gate
 from pipelines.extract.pack import org_order
@@ -81,6 +87,7 @@ def test_the_pack_is_published_with_every_file(pack):
         "csv/outcome2.csv",
         "csv/outcome3.csv",
         "csv/outcome4.csv",
+        "csv/breakdowns.csv",
         "csv/measures.csv",
         "datapackage.json",
         "report.html",
@@ -98,8 +105,16 @@ def test_the_pack_is_published_with_every_file(pack):
     assert result.gate.audit.hidden > 0 and result.gate.audit.protected > 0
     assert result.gate.audit.summary() in result.message
     assert '"success": true' in result.gate.result_path.read_text()
-    outcome_measures = reference.seed("measures").filter(pl.col("breakdown_only") == "false")
-    assert set(result.measures) == set(outcome_measures["measure_code"])
+    catalog = reference.seed("measures")
+    codes = [c for c in result.measures if "/" not in c]
+    assert codes == catalog["measure_code"].to_list()  # the rates too, in catalog order
+    broken_down = {
+        f"{code}/{dimension}"
+        for code, dimensions in catalog.select("measure_code", "breakdowns").iter_rows()
+        for dimension in (dimensions or "").split()
+    }
+    assert set(result.measures) - set(codes) == broken_down
+    assert "O1_ASCOT_PEOPLE_PER_10K/lgd" in result.measures
     assert not any(p.name.startswith(".") for p in result.out_dir.parent.iterdir())  # no staging
     assert seconds < 120  # about 8 s here, most of it importing Great Expectations
 
@@ -108,9 +123,21 @@ def test_csv_files_hold_the_disclosed_mart_rows_up_to_the_period(pack):
     settings, result, _, _ = pack
     with connect(settings.warehouse, read_only=True) as con:
         marts = pl.concat([con.sql(f"from marts.{t}").pl() for t in TABLES])
-        catalog = con.sql("from reference.measures where not breakdown_only").pl()
-    expected = apply_disclosure(marts, catalog, load_thresholds())
-    expected = expected.filter(pl.col("period") <= result.period)
+        breakdowns = con.sql("from marts.breakdowns").pl()
+        catalog = con.sql("from reference.measures").pl()
+    # the outcome rows and the breakdowns are disclosed together (linked by category)
+    disclosed = disclose(marts, catalog, load_thresholds(), breakdowns=breakdowns)
+    expected = disclosed.pack.filter(pl.col("period") <= result.period)
+    written = _csv(result, "breakdowns")
+    assert written.columns == list(BREAKDOWN_COLUMNS)
+    expected_breakdowns = disclosed.breakdowns.filter(pl.col("period") <= result.period)
+    bkey = ["measure_code", "dimension", "category", "period"]
+    assert (
+        written.cast(expected_breakdowns.schema)
+        .sort(bkey)
+        .equals(expected_breakdowns.sort(bkey), null_equal=True)
+    )
+    assert written["period"].max() == result.period
     frames = [_csv(result, t) for t in TABLES]
     for table, frame in zip(TABLES, frames, strict=True):
         assert frame.columns == list(MART_COLUMNS)
@@ -129,8 +156,9 @@ def test_csv_files_hold_the_disclosed_mart_rows_up_to_the_period(pack):
 def test_report_is_self_contained_with_a_chart_per_measure(pack):
     _, result, _, _ = pack
     page = (result.out_dir / "report.html").read_text()
-    assert page.count("<svg") == len(result.measures)
-    assert page.count("<title id=") == len(result.measures)
+    outcome_measures = set(pl.concat([_csv(result, t) for t in TABLES])["measure_code"])
+    assert page.count("<svg") == len(outcome_measures)
+    assert page.count("<title id=") == len(outcome_measures)
     assert not re.search(r"https?://", page)
     assert "<script" not in page and "<link" not in page
     for outcome in range(1, 5):
@@ -206,7 +234,8 @@ def test_the_gate_report_is_self_contained_and_lists_every_check(pack):
     assert "<strong>Passed</strong>" in page
     assert "Data package" in page and "Disclosure audit" in page
     assert "\u2713 Passed" in page and html.escape(result.gate.audit.summary()) in page
-    assert f"Audited: the {sum(_csv(result, t).height for t in TABLES)} rows of the pack" in page
+    rows = sum(_csv(result, t).height for t in [*TABLES, "breakdowns"])
+    assert f"Audited: the {rows} rows of the pack" in page
     for name, _, _ in result.gate.package.resources:
         assert f'<th scope="row">{name}</th>' in page
     assert page.count("<caption>") >= 6
@@ -229,7 +258,7 @@ def test_the_data_package_describes_every_csv(pack):
     package = json.loads((result.out_dir / "datapackage.json").read_text())
     assert package["profile"] == "tabular-data-package"
     resources = {r["name"]: r for r in package["resources"]}
-    assert list(resources) == [*TABLES, "measures"]
+    assert list(resources) == [*TABLES, "breakdowns", "measures"]
     for resource in resources.values():
         data = (result.out_dir / resource["path"]).read_bytes()
         assert resource["bytes"] == len(data)
@@ -246,7 +275,9 @@ def test_the_data_package_describes_every_csv(pack):
                 "reference": {"resource": "measures", "fields": ["measure_code"]},
             }
         ]
-        codes = catalog.filter(pl.col("outcome").cast(pl.Int32) == int(table[-1]))["measure_code"]
+        codes = catalog.filter(
+            (pl.col("outcome").cast(pl.Int32) == int(table[-1])) & ~pl.col("breakdown_only")
+        )["measure_code"]
         assert fields["measure_code"]["constraints"]["enum"] == codes.to_list()
         assert fields["org"]["constraints"]["enum"] == org_order()
         assert fields["oba_type"]["constraints"]["enum"] == [
@@ -269,7 +300,7 @@ def test_the_data_package_describes_every_csv(pack):
     checked = validate_datapackage(result.out_dir / "datapackage.json")
     assert checked.valid and not checked.errors
     assert dict((n, r) for n, _, r in checked.resources) == {
-        **{t: _csv(result, t).height for t in TABLES},
+        **{t: _csv(result, t).height for t in [*TABLES, "breakdowns"]},
         "measures": catalog.height,
     }
 
@@ -373,7 +404,8 @@ def test_the_delivery_is_in_the_usage_log(pack):
     assert row["out_dir"] == str(result.out_dir)
     assert row["measures"] == list(result.measures)
     digest = hashlib.sha256()
-    names = [result.workbook.name, *(f"csv/{t}.csv" for t in TABLES), "csv/measures.csv"]
+    tables = [*TABLES, "breakdowns", "measures"]
+    names = [result.workbook.name, *(f"csv/{t}.csv" for t in tables)]
     for name in [*names, "datapackage.json"]:
         digest.update((result.out_dir / name).read_bytes())
     assert digest.hexdigest() == result.pack_sha256
@@ -436,13 +468,14 @@ def test_a_pack_failing_its_gate_is_not_published(pack, tmp_path, monkeypatch):
     target = counts["measure_code"][0]
 
     def leaky(marts, *args, **kwargs):
-        out = apply_disclosure(marts, *args, **kwargs)
+        out = disclose(marts, *args, **kwargs)
         row = (pl.col("measure_code") == target) & (pl.col("org") == "BHSCT")
-        return out.with_columns(
+        rows = out.pack.with_columns(
             pl.when(row).then(3.0).otherwise(pl.col(c)).alias(c) for c in ("value", "numerator")
         ).with_columns(suppressed=pl.when(row).then(False).otherwise(pl.col("suppressed")))
+        return dataclasses.replace(out, pack=rows)
 
-    monkeypatch.setattr(pack_module, "apply_disclosure", leaky)
+    monkeypatch.setattr(pack_module, "disclose", leaky)
     out = tmp_path / "published"
     failed = write_pack(settings, result.period, out_dir=out, consumer="test-leak")
     assert not failed.ok
@@ -499,12 +532,11 @@ def test_a_pack_whose_suppression_leaks_fails_the_audit_and_is_not_published(
     leaked = {}
 
     def leaky(marts, *args, **kwargs):
-        rows, leaked["target"] = _leak_one_protected_count(
-            marts, apply_disclosure(marts, *args, **kwargs), result.period
-        )
-        return rows
+        out = disclose(marts, *args, **kwargs)
+        rows, leaked["target"] = _leak_one_protected_count(marts, out.pack, result.period)
+        return dataclasses.replace(out, pack=rows)
 
-    monkeypatch.setattr(pack_module, "apply_disclosure", leaky)
+    monkeypatch.setattr(pack_module, "disclose", leaky)
     out = tmp_path / "published"
     failed = write_pack(settings, result.period, out_dir=out, consumer="test-audit")
     target = leaked["target"]

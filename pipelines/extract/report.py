@@ -3,7 +3,8 @@
 Self-contained: inline CSS and inline SVG, no script, no external reference. Per outcome, a
 table of the period's measures by Trust and REGION (suppressed figures as ``[c]``), then per
 measure a small "turn the curve" chart (``chart_svg``): its trend per Trust and REGION over the
-periods up to the pack's, against REGION's baseline (dashed).
+periods up to the pack's, against REGION's baseline (dashed). Then, where the pack carries
+them, the breakdowns (``breakdown_report``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ OUTCOMES = {
     2: "A skilled, confident and resilient workforce",
     3: "Effective interventions and services",
     4: "A valued and respected profession",
+}
+DIMENSION_LABELS = {
+    "lgd": "Local Government District",
+    "programme_of_care": "Programme of care",
+    "sex": "Sex",
+    "age_band": "Age band",
 }
 OBA_LABELS = {
     "how_much": "How much did we do?",
@@ -69,6 +76,8 @@ def fmt(value: float | None, unit: str) -> str:
         return f"{value:.1f}%"
     if unit == "mean":
         return f"{value:,.2f}"
+    if unit == "rate":
+        return f"{value:,.1f}"
     if unit == "count" or float(value).is_integer():
         return f"{value:,.0f}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
@@ -265,7 +274,8 @@ def chart_svg(m: Measure, rows: dict, periods: Sequence[str], orgs: Sequence[str
     return "".join(parts)
 
 
-def _cell(row: dict | None, unit: str, *, region: bool) -> dict:
+def figure_cell(row: dict | None, unit: str, *, region: bool = False) -> dict:
+    """A table cell of one figure: its text, a CSS class and why it is empty (``[c]``)."""
     css = ["region"] if region else []
     if row is None:
         return {"css": " ".join(css), "title": "no return loaded", "text": NO_VALUE}
@@ -286,7 +296,9 @@ def _table_row(m: Measure, rows: dict, period: str, orgs: Sequence[str]) -> dict
         "definition": m.definition,
         "code": m.code,
         "oba_label": OBA_LABELS.get(m.oba_type, m.oba_type),
-        "cells": [_cell(rows.get((m.code, o, period)), m.unit, region=o == REGION) for o in orgs],
+        "cells": [
+            figure_cell(rows.get((m.code, o, period)), m.unit, region=o == REGION) for o in orgs
+        ],
         "baseline": fmt(region["baseline_value"], m.unit) if shown_baseline else None,
         "baseline_period": periods_label(region["baseline_period"]) if shown_baseline else None,
         "change": change,
@@ -330,8 +342,10 @@ def render_report(
     consumer: str,
     built_at: str,
     data_as_at: str | None,
+    breakdowns: dict | None = None,
 ) -> str:
-    """The report for ``period`` from the disclosed extract rows up to it."""
+    """The report for ``period`` from the disclosed extract rows up to it; ``breakdowns``: the
+    section of the breakdowns (``breakdown_report.breakdown_sections``), if any."""
     periods = sorted(frame["period"].unique().to_list())
     rows = {(r["measure_code"], r["org"], r["period"]): r for r in frame.iter_rows(named=True)}
     measures = _measures(catalog)
@@ -362,4 +376,5 @@ def render_report(
         rules=thresholds.rules(),
         confidential=CONFIDENTIAL,
         no_value=NO_VALUE,
+        breakdowns=breakdowns,
     )
