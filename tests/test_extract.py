@@ -31,7 +31,12 @@ from pipelines.extract.disclosure import (
     load_thresholds,
 )
 from pipelines.extract.facts import PackFacts
-from pipelines.extract.gate import expected_keys, read_extract_csv, run_gate
+from pipelines.extract.gate import (
+    expected_breakdown_keys,
+    expected_keys,
+    read_extract_csv,
+    run_gate,
+)
 from pipelines.extract.pack import org_order
 from pipelines.extract.usage import deliveries
 from pipelines.settings import Settings
@@ -608,6 +613,151 @@ def test_the_gate_names_schema_identifier_and_completeness_failures(pack, tmp_pa
     assert page.count('<tr class="result ') == gate.evaluated
     assert "4505577104" not in page  # counts, never a cell's value
     assert not (tmp_path / "gate" / "data_docs").exists()
+
+
+def test_the_breakdowns_are_described_and_gated(pack):
+    _, result, _, _ = pack
+    package = json.loads((result.out_dir / "datapackage.json").read_text())
+    resource = next(r for r in package["resources"] if r["name"] == "breakdowns")
+    schema = resource["schema"]
+    assert resource["path"] == "csv/breakdowns.csv"
+    assert [f["name"] for f in schema["fields"]] == list(BREAKDOWN_COLUMNS)
+    assert schema["primaryKey"] == ["measure_code", "dimension", "category", "period"]
+    assert schema["foreignKeys"][0]["reference"] == {
+        "resource": "measures",
+        "fields": ["measure_code"],
+    }
+    fields = {f["name"]: f for f in schema["fields"]}
+    assert fields["org"]["constraints"]["enum"] == ["REGION"]
+    assert fields["dimension"]["constraints"]["enum"] == [
+        "lgd",
+        "programme_of_care",
+        "sex",
+        "age_band",
+    ]
+    assert {"N09000011", "POC7", "U", "85+"} <= set(fields["category"]["constraints"]["enum"])
+    checkpoints = {e.table for e in result.gate.expectations}
+    assert {"breakdowns", "breakdown_completeness", "rates"} <= checkpoints
+    for name in ("breakdowns", "breakdown_completeness", "rates"):
+        assert all(e.success for e in result.gate.expectations if e.table == name)
+    descriptions = {e.description for e in result.gate.expectations if e.table == "breakdowns"}
+    assert "category is a category of its dimension" in descriptions
+    assert "no visible person-based count from 1 to 4" in descriptions
+    document = json.loads(result.gate.result_path.read_text())
+    assert document["disclosure_audit"]["passed"] is True
+    # the audit covered the breakdowns: their hidden figures are among those it examined
+    frame = _csv(result, "breakdowns")
+    assert frame.filter(pl.col("suppressed")).height > 0
+    assert document["disclosure_audit"]["hidden"] > sum(
+        _csv(result, t)["suppressed"].sum() for t in TABLES
+    )
+
+
+def test_the_gate_counts_what_each_rule_hid_per_table(pack):
+    _, result, _, _ = pack
+    document = json.loads(result.gate.result_path.read_text())
+    counts = {c["table"]: c for c in document["suppression"]}
+    assert list(counts) == ["outcome tables", "lgd", "programme_of_care", "sex", "age_band"]
+    controlled = reference.seed("measures").filter(pl.col("disclosure_control") == "true")
+    codes = controlled["measure_code"].implode()
+    breakdowns = _csv(result, "breakdowns").filter(pl.col("measure_code").is_in(codes))
+    outcome = pl.concat([_csv(result, t) for t in TABLES]).filter(
+        pl.col("measure_code").is_in(codes)
+    )
+    tables = {"outcome tables": outcome} | {
+        d: breakdowns.filter(pl.col("dimension") == d) for d in counts if d != "outcome tables"
+    }
+    for name, frame in tables.items():  # the counts agree with the files as published
+        count = counts[name]
+        assert (count["rows"], count["hidden"]) == (frame.height, frame["suppressed"].sum())
+        assert count["shown"] == count["rows"] - count["hidden"]
+        assert sum(count["hidden_by"].values()) == count["hidden"]
+        # thin figures: secondary suppression leaves most rows shown
+        secondary = sum(count["hidden_by"][r] for r in ("rule 3", "rule 6", "rate"))
+        primary = count["hidden_by"]["rule 1"] + count["hidden_by"]["rule 2"]
+        assert count["shown"] > count["rows"] / 2 and secondary <= primary, (name, count)
+    assert counts["lgd"]["hidden_by"]["rule 1"] > 0
+    page = result.gate.report_path.read_text()
+    assert "Figures hidden by each disclosure rule" in page
+    for name, count in counts.items():
+        label = name if name == "outcome tables" else f"breakdowns by {name}"
+        cells = [count["rows"], f"{count['shown']} (", *count["hidden_by"].values()]
+        row = re.search(rf'<tr><th scope="row">{label}</th>(.*?)</tr>', page).group(1)
+        assert row.startswith(f"<td>{cells[0]}</td><td>{cells[1]}")
+        numbers = re.findall(r"<td>(\d+)</td>", row)
+        by_rule = [count["hidden_by"][r] for r in ("rule 1", "rule 2", "rule 3", "rate", "rule 6")]
+        assert [int(n) for n in numbers] == [count["rows"], *by_rule, count["hidden"]]
+
+
+def test_the_report_has_a_table_per_dimension_and_the_lgd_rates_trend(pack):
+    _, result, _, _ = pack
+    page = (result.out_dir / "report.html").read_text()
+    section = page[page.index('id="breakdowns"') :]
+    assert section.count('<table class="figures breakdown">') == 4
+    for dimension in ("lgd", "programme_of_care", "sex", "age_band"):
+        assert f'id="by-{dimension}"' in section
+    assert section.count('<table class="figures trend">') == 3  # the three LGD rates
+    assert "People assessed (ASCOT) per 10,000 residents: trend" in section
+    assert '<th scope="row" class="measure">Belfast</th>' in section
+    assert f"<caption>Region by sex, {result.period.replace('-Q', ' Q')}</caption>" in section
+    assert '<th scope="col">2025-26 Q4</th>' in section
+    assert ">[c]</td>" in section
+
+
+def test_the_gate_catches_breakdown_leaks_and_gaps(pack, tmp_path):
+    settings, result, _, _ = pack
+    inputs = pack_module.read_inputs(settings)
+    good = read_extract_csv(result.out_dir / "csv" / "breakdowns.csv")
+    true = inputs.breakdowns.filter(pl.col("period") == result.period)
+    small = true.filter(
+        (pl.col("measure_code") == "O1_ASCOT_PEOPLE") & pl.col("value").is_between(1, 4)
+    ).row(0, named=True)
+    bad = good.copy()
+    at = (bad["measure_code"] == "O1_ASCOT_PEOPLE_PER_10K") & (bad["period"] == result.period)
+    count_hidden = set(
+        good[(good["measure_code"] == "O1_ASCOT_PEOPLE") & good["suppressed"]]["category"]
+    )
+    leak = bad.index[at & bad["category"].isin(count_hidden - {small["category"]})][0]
+    bad.loc[leak, ["suppressed", "numerator", "value"]] = [False, 3.0, 0.3]  # a rate shown
+    shown = bad.index[
+        (bad["measure_code"] == "O1_ASCOT_PEOPLE")
+        & (bad["category"] == small["category"])
+        & (bad["period"] == result.period)
+    ][0]
+    bad.loc[shown, ["suppressed", "numerator", "value"]] = [False, small["value"], small["value"]]
+    misplaced = bad.index[bad["dimension"] == "sex"][0]
+    bad.loc[misplaced, "category"] = "N09000001"  # not a category of sex
+    bad = bad.drop(bad.index[bad["dimension"] == "age_band"][0])  # a missing cell
+    gate = run_gate(
+        {"breakdowns": bad},
+        catalog=inputs.catalog,
+        expected=None,
+        periods=sorted(set(good["period"])),
+        orgs=org_order(),
+        thresholds=load_thresholds(),
+        categories=inputs.categories,
+        expected_breakdowns=expected_breakdown_keys(
+            inputs.file_versions, inputs.catalog, inputs.categories, result.period
+        ),
+        out_dir=tmp_path / "gate",
+    )
+    failed = {(f.table, f.description) for f in gate.failures}
+    assert failed == {
+        ("breakdowns", "no visible person-based count from 1 to 4"),
+        ("breakdowns", "category is a category of its dimension"),
+        ("breakdowns", "no visible share or rate numerator from 1 to 4"),
+        (
+            "breakdown_completeness",
+            "completeness: every broken-down measure x dimension category x period whose "
+            "return was loaded has a row",
+        ),
+        (
+            "breakdown_completeness",
+            "completeness: no breakdown row for a measure x dimension category x period that "
+            "should not have one",
+        ),
+        ("rates", "rates: a rate cell is suppressed exactly where its count is"),
+    }
 
 
 def test_the_gate_stays_out_of_the_import():
