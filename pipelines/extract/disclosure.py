@@ -155,6 +155,14 @@ class Thresholds:
             "subtractions, nor narrowed to a single value knowing that counts are not "
             "negative and that on-time events are at most the events due. A count published "
             "twice is suppressed in both places where that protects a figure.",
+            "Breakdowns (the region's figures by Local Government District, programme of care, "
+            "sex and age band): rules 1 and 2 apply to each category's figures; the categories "
+            "of a dimension add up to the region's figure (each person, event or "
+            "questionnaire is placed in exactly one category), so rules 3 and 6 hold across "
+            "the categories of each dimension, across the dimensions and against the Trusts' "
+            "and the region's figures at once. A rate per 10,000 residents publishes its count "
+            "(the population it is divided by is public) and is suppressed wherever its count "
+            "is.",
             "7. Audit: before the pack is published, a check independent of the suppression "
             "works out, for every suppressed figure, the range of values the published "
             "figures allow (linear programming); the pack is published only if no protected "
