@@ -61,14 +61,16 @@ $(BIN)/sws: pyproject.toml requirements.lock | python
 
 install: $(BIN)/sws
 
-# Sample returns for the five Trusts and REGION -> contracts -> warehouse -> outcome marts
-# -> the ODB extract pack for the latest sample period -> the cull report.
+# Sample returns for the five Trusts and REGION -> contracts -> warehouse -> outcome marts and
+# breakdowns -> the ODB extract pack and the Community Planning partner pack for the latest
+# sample period -> the cull report.
 DEMO_PERIOD := 2025-26-Q4
 
 demo: install
 	$(BIN)/sws sample --out $(SWS_HOME)/landing --end-period $(DEMO_PERIOD)
 	$(BIN)/sws load
 	$(BIN)/sws extract --period $(DEMO_PERIOD)
+	$(BIN)/sws extract --period $(DEMO_PERIOD) --for community-planning
 	$(BIN)/sws cull-report
 
 lint: install
