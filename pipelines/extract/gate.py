@@ -577,39 +577,30 @@ def _figure_expectations(typed: pl.DataFrame, t: Thresholds) -> list:
 
 
 def completeness_expectations() -> list:
-    import great_expectations.expectations as gxe
-
-    return [
-        gxe.ExpectColumnValuesToBeInSet(
-            column="present",
-            value_set=[True],
-            description="completeness: every catalog measure x org x period whose return was "
-            "loaded has a row",
-        ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="expected",
-            value_set=[True],
-            description="completeness: no row for a measure x org x period whose return was "
-            "not loaded",
-        ),
-    ]
+    return _completeness(
+        "every catalog measure x org x period whose return was loaded has a row",
+        "no row for a measure x org x period whose return was not loaded",
+    )
 
 
 def breakdown_completeness_expectations() -> list:
+    return _completeness(
+        "every broken-down measure x dimension category x period whose return was loaded has a row",
+        "no breakdown row for a measure x dimension category x period that should not have one",
+    )
+
+
+def _completeness(present: str, expected: str) -> list:
+    """Every key expected is present, and every key present is expected (columns ``present``
+    and ``expected`` of the outer join of the two)."""
     import great_expectations.expectations as gxe
 
     return [
         gxe.ExpectColumnValuesToBeInSet(
-            column="present",
-            value_set=[True],
-            description="completeness: every broken-down measure x dimension category x period "
-            "whose return was loaded has a row",
+            column="present", value_set=[True], description=f"completeness: {present}"
         ),
         gxe.ExpectColumnValuesToBeInSet(
-            column="expected",
-            value_set=[True],
-            description="completeness: no breakdown row for a measure x dimension category x "
-            "period that should not have one",
+            column="expected", value_set=[True], description=f"completeness: {expected}"
         ),
     ]
 

@@ -26,6 +26,7 @@ from pipelines.extract.workbook import (
     _literal,
     _short_names,
     breakdown_table,
+    cover_page,
     notes_table,
     produce_workbook,
     text_indent,
@@ -78,37 +79,22 @@ def write_partner_workbook(
 
 def partner_cover(facts: PackFacts) -> gpt.Cover:
     period = periods_label(facts.period)
-    intro = [
+    return cover_page(
+        f"{TITLE}, {period}",
         "Social work measures for Northern Ireland by Local Government District, for "
         f"Community Planning partners: for {period} and every period from "
         f"{periods_label(facts.periods[0])}, the measures built from records about people "
         "(assessments, Star readings, statutory events, young people's wellbeing), by the "
         "district the person lives in, with rates per 10,000 residents.",
-        f"Period: {period}",
-        f"Periods included: {facts.periods_text}",
-        f"Data as at: {facts.data_as_at_text} (the latest load of the returns used)",
-        f"Built: {facts.built_at}",
-        f"Prepared for: {facts.consumer}",
-    ]
-    about = [
-        "Source: the Social Work Outcomes Warehouse, breakdowns mart built from the five HSC "
-        "Trusts' returns. Figures are for the region: the pooled records of all Trusts, each "
-        "person counted once, in one district.",
-        "What the pack holds (only what partners need): this workbook (the contents sheet "
-        "lists its sheets); csv/breakdowns.csv (the rows of the breakdowns sheet, suppressed "
-        "figures empty) and csv/measures.csv (the definitions of its measures); "
+        facts,
+        source="Source: the Social Work Outcomes Warehouse, breakdowns mart built from the five "
+        "HSC Trusts' returns. Figures are for the region: the pooled records of all Trusts, "
+        "each person counted once, in one district.",
+        holds="What the pack holds (only what partners need): this workbook (the contents "
+        "sheet lists its sheets); csv/breakdowns.csv (the rows of the breakdowns sheet, "
+        "suppressed figures empty) and csv/measures.csv (the definitions of its measures); "
         "datapackage.json (a Frictionless Data Package describing the CSV files); report.html; "
         "gate/report.html (the validation gate and disclosure audit); SHA256SUMS.",
-        f"Suppressed figures are shown as {CONFIDENTIAL} (confidential); the notes sheet "
-        "explains every shorthand and the disclosure control rules.",
-    ]
-    return gpt.Cover(
-        title=f"Social Work Outcomes: {TITLE}, {period}",
-        intro=[_literal(line) for line in intro],
-        about=[_literal(line) for line in about],
-        contact=[_literal(facts.contact)],
-        cover_label="cover",
-        width=110,
     )
 
 

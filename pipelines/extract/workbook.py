@@ -286,33 +286,45 @@ def cover(facts: PackFacts, *, breakdowns: bool = True) -> gpt.Cover:
         if breakdowns
         else ""
     )
-    intro = [
+    return cover_page(
+        f"ODB extract pack, {period}",
         f"Outcome measures of the E-Framework for social work in Northern Ireland, for the "
         f"Outcomes Delivery Board: every measure of the four outcomes for {period}, by Trust "
         "and for the region, with each measure's baseline and change from it, and every "
         f"period from {periods_label(facts.periods[0])} to {period}.{by}",
-        f"Period: {period}",
+        facts,
+        source="Source: the Social Work Outcomes Warehouse, outcome marts built from the five "
+        "HSC Trusts' returns (Star, ASCOT, DSF, RAW, workforce, indicators). Regional figures "
+        "are computed from the pooled records of all Trusts, not averaged.",
+        holds="What the pack holds: this workbook (the contents sheet lists its sheets); csv/ "
+        "with outcome1.csv to outcome4.csv (the rows of the outcome sheets, suppressed figures "
+        "empty), "
+        + ("breakdowns.csv (the rows of the breakdowns sheet), " if breakdowns else "")
+        + "and measures.csv (the measure catalogue); datapackage.json (a Frictionless "
+        "Data Package describing the CSV files); report.html (the board's report); "
+        "gate/report.html (the validation gate and disclosure audit); SHA256SUMS.",
+    )
+
+
+def cover_page(title: str, purpose: str, facts: PackFacts, *, source: str, holds: str) -> gpt.Cover:
+    """A pack's cover: its purpose, the period and dates, who it is for, its source, what it
+    holds and the shorthand for a suppressed figure."""
+    intro = [
+        purpose,
+        f"Period: {periods_label(facts.period)}",
         f"Periods included: {facts.periods_text}",
         f"Data as at: {facts.data_as_at_text} (the latest load of the returns used)",
         f"Built: {facts.built_at}",
         f"Prepared for: {facts.consumer}",
     ]
     about = [
-        "Source: the Social Work Outcomes Warehouse, outcome marts built from the five HSC "
-        "Trusts' returns (Star, ASCOT, DSF, RAW, workforce, indicators). Regional figures are "
-        "computed from the pooled records of all Trusts, not averaged.",
-        "What the pack holds: this workbook (the contents sheet lists its sheets); csv/ with "
-        "outcome1.csv to outcome4.csv (the rows of the outcome sheets, suppressed figures "
-        "empty), "
-        + ("breakdowns.csv (the rows of the breakdowns sheet), " if breakdowns else "")
-        + "and measures.csv (the measure catalogue); datapackage.json (a Frictionless "
-        "Data Package describing the CSV files); report.html (the board's report); "
-        "gate/report.html (the validation gate and disclosure audit); SHA256SUMS.",
+        source,
+        holds,
         f"Suppressed figures are shown as {CONFIDENTIAL} (confidential); the notes sheet "
         "explains every shorthand and the disclosure control rules.",
     ]
     return gpt.Cover(
-        title=f"Social Work Outcomes: ODB extract pack, {period}",
+        title=f"Social Work Outcomes: {title}",
         intro=[_literal(line) for line in intro],
         about=[_literal(line) for line in about],
         contact=[_literal(facts.contact)],
