@@ -31,7 +31,8 @@ SCHEMA = {
     "change_from_baseline": pl.Float64,
     "suppressed": pl.Boolean,
 }
-CATALOG = reference.seed("measures")
+# the outcome marts' measures (the breakdown-only LGD rates are not in the outcome tables)
+CATALOG = reference.seed("measures").filter(pl.col("breakdown_only") == "false")
 EMPTY_RELATIONS = pl.DataFrame(
     schema=dict.fromkeys(
         ("relation", "kind", "role", "measure_code", "figure", "dimension"), pl.String

@@ -248,7 +248,7 @@ def load(regional):
     settings, _, _, _ = regional
     with connect(settings.warehouse, read_only=True) as con:
         marts = pl.concat([con.sql(f"from marts.outcome{n}").pl() for n in range(1, 5)])
-        catalog = con.sql("from reference.measures").pl()
+        catalog = con.sql("from reference.measures where not breakdown_only").pl()
     return marts.select(MART_COLUMNS), catalog
 
 

@@ -24,6 +24,7 @@ import polars as pl
 from contracts import reference
 from pipelines.extract.disclosure import REGION, UNITS
 from pipelines.extract.facts import PackFacts
+from pipelines.safe_text import safe_frame
 
 PERIOD_PATTERN = r"\d{4}-\d{2}-Q[1-4]"
 # free text must not start like a spreadsheet formula (=, +, -, @, tab, carriage return)
@@ -287,7 +288,7 @@ def partner_resources(catalog: pl.DataFrame, categories: pl.DataFrame) -> list[T
 
 def write_measures_csv(path: Path, catalog: pl.DataFrame) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    catalog.write_csv(path)
+    safe_frame(catalog).write_csv(path)  # no text a spreadsheet could run
     return path
 
 

@@ -74,6 +74,7 @@ from pipelines.extract.report import render_report
 from pipelines.extract.tally import count_suppressions
 from pipelines.extract.usage import record_delivery
 from pipelines.extract.workbook import write_workbook
+from pipelines.safe_text import safe_frame
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
 
@@ -462,10 +463,9 @@ def write_files(staging: Path, staged: StagedPack) -> None:
     csv_dir.mkdir()
     if staged.kind.outcome_tables:
         for name in OUTCOME_TABLES:
-            staged.rows.filter(pl.col("outcome") == int(name[-1])).write_csv(
-                csv_dir / f"{name}.csv"
-            )
-    staged.breakdowns.write_csv(staging / BREAKDOWNS_PATH)
+            table = staged.rows.filter(pl.col("outcome") == int(name[-1]))
+            safe_frame(table).write_csv(csv_dir / f"{name}.csv")  # no text a spreadsheet runs
+    safe_frame(staged.breakdowns).write_csv(staging / BREAKDOWNS_PATH)
     write_measures_csv(staging / MEASURES_PATH, staged.catalog)
     if staged.kind.outcome_tables:
         write_datapackage(

@@ -54,7 +54,8 @@ final as (
         questionnaires.sex,
         questionnaires.age,
         questionnaires.score_total,
-        questionnaires.score_total * 100.0 / 48 as raw_score,
+        -- a decimal, so that sums of it are exact: the same in every run
+        cast(questionnaires.score_total * 100.0 / 48 as decimal(38, 10)) as raw_score,
         questionnaires.items_answered = item_count.items as is_complete,
         -- what the RAW measures count: complete questionnaires of young people
         questionnaires.respondent = 'young_person'

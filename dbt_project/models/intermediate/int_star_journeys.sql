@@ -111,11 +111,15 @@ final as (
         pairs.programme_of_care,
         pairs.sex,
         pairs.age,
+        -- a decimal, so that sums of it are exact: the same in every run
+        cast(
+            (pairs.latest_score_total - pairs.first_score_total) / pairs.area_count
+            as decimal(38, 10)
+        ) as distance,
         -- a pair with a first reading whose latest reading is not that first reading
         pairs.has_first_reading and not pairs.latest_is_first as is_progress_pair,
         -- the same version's area count on both sides: comparing totals compares means
         pairs.latest_score_total > pairs.first_score_total as is_improved,
-        (pairs.latest_score_total - pairs.first_score_total) / pairs.area_count as distance,
         -- the distance exactly, in 1 / area_lcm units: a mean of distances rounds exactly
         (pairs.latest_score_total - pairs.first_score_total)
         * (lcm_areas.area_lcm // pairs.area_count) as distance_lcm_units

@@ -12,7 +12,7 @@ from dagster import (
 from pipelines.defs.assets.extract import BREAKDOWNS_MART, OUTCOME_MARTS, PACK_KEY, PARTNER_PACK_KEY
 from pipelines.defs.assets.metadata import markdown_table
 from pipelines.defs.resources import WarehouseResource
-from pipelines.lineage import cull_report, item_lineage, write_data_pages
+from pipelines.lineage import cull_report, cull_report_csv, item_lineage, write_data_pages
 
 CULL_REPORT = AssetKey(["usage", "cull_report"])
 
@@ -33,7 +33,7 @@ def cull_report_asset(context: AssetExecutionContext, warehouse: WarehouseResour
     lineage = item_lineage(settings)
     report = cull_report(settings, lineage=lineage)
     out = settings.home / "cull_report.csv"
-    report.write_csv(out)
+    cull_report_csv(report, out)
     pages = write_data_pages(settings, lineage=lineage, report=report)
     candidates = report.filter("recommend_cull")
     return MaterializeResult(
