@@ -429,6 +429,8 @@ def test_rule_6_leaves_no_protected_figure_pinned_on_generated_tables(seed):
 
 # -- breakdowns: categories add up to REGION ----------------------------------------------
 
+ALL_MEASURES = reference.seed("measures")  # the LGD rates too (breakdown-only)
+
 CATEGORIES = pl.DataFrame(
     {
         "relation": ["dsf_due_by_category"],
@@ -460,7 +462,7 @@ def test_breakdowns_are_protected_across_the_categories_of_each_dimension():
     breakdowns = breakdown_frame(
         {"sex": {"F": 20, "M": 14, "X": 3, "U": 0}, "age_band": {"0-17": 30, "18-64": 7}}
     )
-    out = disclose(pack, linked.CATALOG, breakdowns=breakdowns, relations=CATEGORIES)
+    out = disclose(pack, ALL_MEASURES, breakdowns=breakdowns, relations=CATEGORIES)
     hidden_cells = out.breakdowns.filter(pl.col("suppressed"))
     # X (3) by rule 1; M (14), the smallest other non-zero category, so that X is not
     # REGION minus the others; U (0) is shown; the other dimension is untouched
@@ -478,7 +480,7 @@ def test_a_breakdown_measure_no_relation_links_is_refused():
     breakdowns = breakdown_frame({"sex": {"F": 34, "M": 3}})
     by_org_only = LINKED.filter(pl.col("kind") != "over_categories")
     with pytest.raises(ValueError, match=r"no over_categories relation .* O3_DSF_DUE"):
-        disclose(pack, linked.CATALOG, breakdowns=breakdowns, relations=by_org_only)
+        disclose(pack, ALL_MEASURES, breakdowns=breakdowns, relations=by_org_only)
 
 
 LGDS = [f"N0900000{n}" for n in range(1, 10)] + ["N09000010", "N09000011"]
@@ -535,7 +537,7 @@ def test_a_small_category_is_hidden_with_a_partner_and_each_rate_with_its_count(
     rows = cells("O1_ASCOT_PEOPLE", "lgd", ASCOT_LGD)
     rows += cells("O1_ASCOT_PEOPLE", "sex", {"F": 22, "M": 18, "X": 0, "U": 0})
     rows += rate_cells("O1_ASCOT_PEOPLE_PER_10K", ASCOT_LGD)
-    out = disclose(pack, linked.CATALOG, breakdowns=breakdown_rows(rows))
+    out = disclose(pack, ALL_MEASURES, breakdowns=breakdown_rows(rows))
     # 3 by rule 1; then 40 minus the others would give it: the smallest other non-zero
     # category (7) goes too; each rate goes with its count; zeros and sex are shown
     assert hidden_cells(out.breakdowns) == {
@@ -562,7 +564,7 @@ def test_a_small_category_is_hidden_with_a_partner_and_each_rate_with_its_count(
     result = audit_disclosure(
         out.pack,
         pack,
-        linked.CATALOG,
+        ALL_MEASURES,
         Thresholds(),
         breakdowns_published=out.breakdowns,
         breakdowns_true=true,
@@ -578,7 +580,7 @@ def test_a_rate_is_hidden_wherever_its_count_is():
         suppressed=(pl.col("measure_code") == "O1_ASCOT_PEOPLE")
         & (pl.col("category") == "N09000002")
     )
-    out = disclose(pack, linked.CATALOG, breakdowns=given)
+    out = disclose(pack, ALL_MEASURES, breakdowns=given)
     assert hidden_cells(out.breakdowns) == {
         "O1_ASCOT_PEOPLE lgd=N09000002",
         "O1_ASCOT_PEOPLE_PER_10K lgd=N09000002",
@@ -590,7 +592,7 @@ def test_a_rate_is_hidden_wherever_its_count_is():
     # a rate no relation links to its count cannot be controlled: refused
     unlinked = load_relations().filter(~pl.col("relation").str.contains("per_10k"))
     with pytest.raises(ValueError, match=r"no over_categories relation .* O1_ASCOT_PEOPLE_PER_10K"):
-        disclose(pack, linked.CATALOG, breakdowns=given, relations=unlinked)
+        disclose(pack, ALL_MEASURES, breakdowns=given, relations=unlinked)
 
 
 def test_a_rate_s_small_count_is_rule_1_and_its_population_never_rule_2():
@@ -598,9 +600,9 @@ def test_a_rate_s_small_count_is_rule_1_and_its_population_never_rule_2():
     lgd = dict(zip(LGDS, [25, 6, *[0] * 9], strict=True))
     rows = cells("O3_DSF_DUE", "lgd", lgd) + rate_cells("O3_DSF_DUE_PER_10K", lgd)
     rows = [r | {"denominator": 8.0} if r["measure_code"].endswith("10K") else r for r in rows]
-    out = disclose(pack, linked.CATALOG, breakdowns=breakdown_rows(rows))
+    out = disclose(pack, ALL_MEASURES, breakdowns=breakdown_rows(rows))
     assert not out.breakdowns["suppressed"].any()  # a "denominator" of 8 residents: no rule 2
-    out = disclose(pack, linked.CATALOG, Thresholds(count_max=6), breakdowns=breakdown_rows(rows))
+    out = disclose(pack, ALL_MEASURES, Thresholds(count_max=6), breakdowns=breakdown_rows(rows))
     assert hidden_cells(out.breakdowns) == {
         "O3_DSF_DUE lgd=N09000001",  # 31 - 6: the partner
         "O3_DSF_DUE lgd=N09000002",
@@ -636,7 +638,7 @@ def test_the_audit_catches_the_leak_of_rule_3_measure_by_measure_and_rule_6_clos
     seed = seed.filter(~pl.col("relation").is_in(outside))  # the relations of these two
     # rule 3 across the categories of each measure alone (no link between the two measures)
     alone = seed.filter(pl.col("kind") == "over_categories")
-    old = disclose(pack, linked.CATALOG, breakdowns=true, relations=alone)
+    old = disclose(pack, ALL_MEASURES, breakdowns=true, relations=alone)
     assert hidden_cells(old.breakdowns) == {
         "O3_DSF_DUE sex=X",
         "O3_DSF_DUE sex=M",  # the smallest other due count
@@ -644,13 +646,13 @@ def test_the_audit_catches_the_leak_of_rule_3_measure_by_measure_and_rule_6_clos
         "O3_DSF_ON_TIME_PCT sex=F",  # the smallest other on-time count
     }
     kw = {"breakdowns_published": old.breakdowns, "breakdowns_true": true}
-    leaked = audit_disclosure(old.pack, pack, linked.CATALOG, Thresholds(), **kw)
+    leaked = audit_disclosure(old.pack, pack, ALL_MEASURES, Thresholds(), **kw)
     # M's due count is the shown denominator of its share, F's is shown: 37 - 20 - 14 - 0
     assert "O3_DSF_DUE REGION sex=X 2025-26-Q1 value" in [str(p) for p in leaked.pinned]
     assert not leaked.passed
-    new = disclose(pack, linked.CATALOG, breakdowns=true, relations=seed)
+    new = disclose(pack, ALL_MEASURES, breakdowns=true, relations=seed)
     kw["breakdowns_published"] = new.breakdowns
-    result = audit_disclosure(new.pack, pack, linked.CATALOG, Thresholds(), **kw)
+    result = audit_disclosure(new.pack, pack, ALL_MEASURES, Thresholds(), **kw)
     assert result.passed, result.summary()
     # a due count and the denominator of its share are one count: hidden alike
     both = new.breakdowns.pivot(on="measure_code", index="category", values="suppressed")
@@ -677,7 +679,7 @@ def test_rule_1_on_a_breakdown_cell_at_each_bound(thresholds, small, shown):
     for count in small + shown:
         pack = frame(counts("O1_ASCOT_PEOPLE", {"REGION": 42 + count}))
         rows = breakdown_rows(lgd_people([count, 30, 12]))
-        out = disclose(pack, linked.CATALOG, thresholds, breakdowns=rows)
+        out = disclose(pack, ALL_MEASURES, thresholds, breakdowns=rows)
         if count in shown:
             assert hidden_cells(out.breakdowns) == set(), count
             continue
@@ -711,7 +713,7 @@ def test_rule_2_on_a_breakdown_mean_at_its_bound(thresholds, thin, enough):
         num, den = sum(sums.values()), sum(dens.values())
         figures = {"numerator": num, "denominator": den, "value": round(num / den, 2)}
         pack = frame([region_row("O1_ASCOT_SCRQOL_MEAN", figures)])
-        out = disclose(pack, linked.CATALOG, thresholds, breakdowns=breakdown_rows(rows))
+        out = disclose(pack, ALL_MEASURES, thresholds, breakdowns=breakdown_rows(rows))
         if people == enough:
             assert hidden_cells(out.breakdowns) == set(), people
             continue
@@ -730,7 +732,7 @@ def test_rule_2_on_a_breakdown_mean_at_its_bound(thresholds, thin, enough):
 def test_rule_1_on_a_breakdown_share_s_numerator(on_time, hidden):
     zeros = {"X": 0, "U": 0}
     pack, true = dsf_by_sex({"F": 20, "M": 30} | zeros, {"F": on_time, "M": 25} | zeros)
-    out = disclose(pack, linked.CATALOG, breakdowns=true)
+    out = disclose(pack, ALL_MEASURES, breakdowns=true)
     expected = {"O3_DSF_ON_TIME_PCT sex=F", "O3_DSF_ON_TIME_PCT sex=M"} if hidden else set()
     assert hidden_cells(out.breakdowns) == expected
 
@@ -751,7 +753,7 @@ def test_rule_5_a_breakdown_cell_s_hidden_baseline_and_its_rate_s():
     pack = frame(
         counts("O1_ASCOT_PEOPLE", {"REGION": 45}) + counts("O1_ASCOT_PEOPLE", {"REGION": 60}, P2)
     )
-    out = disclose(pack, linked.CATALOG, breakdowns=breakdown_rows(rows)).breakdowns
+    out = disclose(pack, ALL_MEASURES, breakdowns=breakdown_rows(rows)).breakdowns
     later = out.filter(pl.col("period") == linked.P2)
     assert not later["suppressed"].any()
     for code in ("O1_ASCOT_PEOPLE", "O1_ASCOT_PEOPLE_PER_10K"):
@@ -769,7 +771,7 @@ def test_rule_5_a_breakdown_cell_s_hidden_baseline_and_its_rate_s():
 
 # -- breakdowns: nothing recoverable across dimensions or against the Trusts' figures ------
 
-THIN = Thresholds(count_min=3, count_max=4)  # 1 and 2 shown: only 3 and 4 are protected
+THIN_COUNTS = Thresholds(count_min=3, count_max=4)  # 1 and 2 shown: only 3 and 4 are protected
 TRUSTS_DUE = {"BHSCT": 2, "NHSCT": 2, "SEHSCT": 0, "SHSCT": 0, "WHSCT": 0}  # REGION 4
 DUE_BY = {
     "lgd": dict(zip(LGDS, [4, *[0] * 10], strict=True)),
@@ -814,7 +816,7 @@ def test_a_region_figure_hidden_in_one_view_is_not_given_back_by_another():
 
     def audit(pack_out: pl.DataFrame, breakdowns_out: pl.DataFrame):
         kw = {"breakdowns_published": breakdowns_out, "breakdowns_true": true}
-        return audit_disclosure(pack_out, pack, linked.CATALOG, THIN, **kw)
+        return audit_disclosure(pack_out, pack, ALL_MEASURES, THIN_COUNTS, **kw)
 
     def pinned(result) -> set[str]:
         return {" ".join(str(p).split()[:3]) for p in result.pinned}
@@ -831,11 +833,11 @@ def test_a_region_figure_hidden_in_one_view_is_not_given_back_by_another():
         f"O3_DSF_DUE_PER_10K REGION lgd={LGDS[0]}",
     }
     # the breakdowns protected across their dimensions, the Trusts left shown: 2 + 2 again
-    cells_only = disclose(pack.filter(region), linked.CATALOG, THIN, breakdowns=true)
+    cells_only = disclose(pack.filter(region), ALL_MEASURES, THIN_COUNTS, breakdowns=true)
     by_cells = audit(published(pack, region), cells_only.breakdowns)
     assert "O3_DSF_DUE REGION 2025-26-Q1" in pinned(by_cells) and not by_cells.passed
     # together: a Trust and a sex hidden too (the first of each tie), nothing pinned
-    out = disclose(pack, linked.CATALOG, THIN, breakdowns=true)
+    out = disclose(pack, ALL_MEASURES, THIN_COUNTS, breakdowns=true)
     assert hidden(out.pack, "O3_DSF_DUE") == ["BHSCT", "REGION"]
     assert hidden_cells(out.breakdowns) == {
         f"O3_DSF_DUE lgd={LGDS[0]}",
@@ -893,14 +895,14 @@ def planted_tables(rng: random.Random, people: int) -> tuple[pl.DataFrame, pl.Da
     return frame(pack), breakdown_rows(rows)
 
 
-@pytest.mark.parametrize("thresholds", [Thresholds(), THIN], ids=["default", "count_min_3"])
+@pytest.mark.parametrize("thresholds", [Thresholds(), THIN_COUNTS], ids=["default", "count_min_3"])
 def test_no_protected_breakdown_figure_is_pinned_on_planted_thin_tables(thresholds):
     protected = 0
     for seed in range(8):
         pack, true = planted_tables(random.Random(seed), people=random.Random(seed).randint(12, 60))
-        out = disclose(pack, linked.CATALOG, thresholds, breakdowns=true)
+        out = disclose(pack, ALL_MEASURES, thresholds, breakdowns=true)
         kw = {"breakdowns_published": out.breakdowns, "breakdowns_true": true}
-        result = audit_disclosure(out.pack, pack, linked.CATALOG, thresholds, **kw)
+        result = audit_disclosure(out.pack, pack, ALL_MEASURES, thresholds, **kw)
         assert result.passed, (seed, result.summary())
         protected += result.protected
         # a rate is hidden exactly where its count is
@@ -918,7 +920,7 @@ def test_no_protected_breakdown_figure_is_pinned_on_planted_thin_tables(threshol
 
 def test_the_relation_seed_links_every_dsf_function_to_its_total():
     seed = load_relations()
-    catalog = reference.seed("measures").filter(pl.col("breakdown_only") == "false")
+    catalog = reference.seed("measures")  # the LGD rates too: linked to their counts
     units = dict(zip(catalog["measure_code"], catalog["unit"], strict=True))
     assert set(seed["measure_code"]) <= set(units)
     functions = reference.column("dsf_functions", "function_code")

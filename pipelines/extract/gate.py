@@ -331,17 +331,7 @@ def table_expectations(
     cat = catalog.filter(pl.col("outcome").cast(pl.Int32) == outcome)
     typed = measure_catalog(cat)
     uncontrolled = typed.filter(~pl.col("controlled"))["measure_code"].to_list()
-    out = [
-        gxe.ExpectTableColumnsToMatchOrderedList(
-            column_list=list(MART_COLUMNS),
-            description="schema: exactly the mart columns, in order (so no identifier column "
-            f"such as {', '.join(IDENTIFIER_COLUMNS)})",
-        ),
-    ]
-    out += [
-        gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{c} is always given")
-        for c in ("outcome", "measure_code", "oba_type", "org", "period", "suppressed")
-    ]
+    out = _shape(MART_COLUMNS, "the mart columns")
     out += [
         gxe.ExpectColumnValuesToBeInSet(
             column="outcome", value_set=[outcome], description=f"outcome is {outcome}"
@@ -380,6 +370,37 @@ def table_expectations(
     return out
 
 
+# the columns of an outcome table or the breakdowns that are never empty
+NEVER_EMPTY = (
+    "outcome",
+    "measure_code",
+    "oba_type",
+    "org",
+    "dimension",
+    "category",
+    "period",
+    "suppressed",
+)
+
+
+def _shape(columns: Sequence[str], name: str) -> list:
+    """Exactly ``columns``, in order, and every column that is never empty given."""
+    import great_expectations.expectations as gxe
+
+    out = [
+        gxe.ExpectTableColumnsToMatchOrderedList(
+            column_list=list(columns),
+            description=f"schema: exactly {name}, in order (so no identifier column such as "
+            f"{', '.join(IDENTIFIER_COLUMNS)})",
+        ),
+    ]
+    return out + [
+        gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{c} is always given")
+        for c in columns
+        if c in NEVER_EMPTY
+    ]
+
+
 def breakdown_expectations(
     catalog: pl.DataFrame, categories: pl.DataFrame, periods: Sequence[str], t: Thresholds
 ) -> list:
@@ -391,26 +412,7 @@ def breakdown_expectations(
     dimensions = categories["dimension"].unique(maintain_order=True).to_list()
     pairs = breakdown_dimensions(catalog).filter(pl.col("dimension").is_in(dimensions))
     cat = catalog.filter(pl.col("measure_code").is_in(pairs["measure_code"].unique().implode()))
-    out = [
-        gxe.ExpectTableColumnsToMatchOrderedList(
-            column_list=list(BREAKDOWN_COLUMNS),
-            description="schema: exactly the breakdowns' columns, in order (so no identifier "
-            f"column such as {', '.join(IDENTIFIER_COLUMNS)})",
-        ),
-    ]
-    out += [
-        gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{c} is always given")
-        for c in (
-            "outcome",
-            "measure_code",
-            "oba_type",
-            "org",
-            "dimension",
-            "category",
-            "period",
-            "suppressed",
-        )
-    ]
+    out = _shape(BREAKDOWN_COLUMNS, "the breakdowns' columns")
     out += [
         gxe.ExpectColumnValuesToBeInSet(
             column="outcome",
