@@ -162,7 +162,7 @@ def test_report_is_self_contained_with_a_chart_per_measure(pack):
     _, result, _, _ = pack
     page = (result.out_dir / "report.html").read_text()
     outcome_measures = set(pl.concat([_csv(result, t) for t in TABLES])["measure_code"])
-    assert page.count("<svg") == len(outcome_measures)
+    assert page.count('<svg class="plot" role="img"') == len(outcome_measures)
     assert page.count("<title id=") == len(outcome_measures)
     assert not re.search(r"https?://", page)
     assert "<script" not in page and "<link" not in page
@@ -243,7 +243,7 @@ def test_the_gate_report_is_self_contained_and_lists_every_check(pack):
     assert f"Audited: the {rows} rows of the pack" in page
     for name, _, _ in result.gate.package.resources:
         assert f'<th scope="row">{name}</th>' in page
-    assert page.count("<caption>") >= 6
+    assert page.count("<caption id=") >= 6
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)")
@@ -694,13 +694,17 @@ def test_the_report_has_a_table_per_dimension_and_the_lgd_rates_trend(pack):
     _, result, _, _ = pack
     page = (result.out_dir / "report.html").read_text()
     section = page[page.index('id="breakdowns"') :]
-    assert section.count('<table class="figures breakdown">') == 4
+    assert section.count('class="figures breakdown">') == 4
     for dimension in ("lgd", "programme_of_care", "sex", "age_band"):
         assert f'id="by-{dimension}"' in section
-    assert section.count('<table class="figures trend">') == 3  # the three LGD rates
+        # the accessible table: a labelled region to scroll in, its shorthand explained beside
+        assert f'aria-labelledby="table-by-{dimension}-caption" tabindex="0"' in section
+        assert f'aria-describedby="symbols-by-{dimension}"' in section
+    assert section.count('class="figures trend"') == 3  # the three LGD rates
     assert "People assessed (ASCOT) per 10,000 residents: trend" in section
     assert '<th scope="row" class="measure">Belfast</th>' in section
-    assert f"<caption>Region by sex, {result.period.replace('-Q', ' Q')}</caption>" in section
+    caption = f"<span>Region by sex, {result.period.replace('-Q', ' Q')}</span></caption>"
+    assert caption in section
     assert '<th scope="col">2025-26 Q4</th>' in section
     assert ">[c]</td>" in section
 

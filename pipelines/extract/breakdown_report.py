@@ -11,9 +11,8 @@ import polars as pl
 from pipelines.extract.disclosure import RATES, Thresholds
 from pipelines.extract.facts import PackFacts
 from pipelines.extract.report import (
-    CONFIDENTIAL,
     DIMENSION_LABELS,
-    NO_VALUE,
+    SYMBOLS_NOTE,
     figure_cell,
     periods_label,
 )
@@ -131,6 +130,5 @@ def render_partner_report(
         breakdowns=breakdown_sections(breakdowns, catalog, categories, facts.period),
         definitions=definitions,
         rules=thresholds.rules(),
-        confidential=CONFIDENTIAL,
-        no_value=NO_VALUE,
+        symbols_note=SYMBOLS_NOTE,
     )
