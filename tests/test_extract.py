@@ -694,7 +694,7 @@ def test_the_report_has_a_table_per_dimension_and_the_lgd_rates_trend(pack):
     _, result, _, _ = pack
     page = (result.out_dir / "report.html").read_text()
     section = page[page.index('id="breakdowns"') :]
-    assert section.count('class="figures breakdown">') == 4
+    assert section.count('class="figures breakdown"') == 4
     for dimension in ("lgd", "programme_of_care", "sex", "age_band"):
         assert f'id="by-{dimension}"' in section
         # the accessible table: a labelled region to scroll in, its shorthand explained beside
