@@ -61,10 +61,11 @@ $(BIN)/sws: pyproject.toml requirements.lock | python
 
 install: $(BIN)/sws
 
-# Sample returns for the five Trusts and REGION -> contracts -> warehouse -> outcome marts
-# -> the submission status -> the ODB extract pack for the latest sample period -> the cull
-# report. The latest period is told as a story (`sws sample --story`): bad rows, a
-# resubmission, a refused one, a late and a missing return.
+# Sample returns for the five Trusts and REGION -> contracts -> warehouse -> outcome marts and
+# breakdowns -> the submission status -> the ODB extract pack and the Community Planning
+# partner pack for the latest sample period -> the cull report. The latest period is told as a
+# story (`sws sample --story`): bad rows, a resubmission, a refused one, a late and a missing
+# return.
 DEMO_PERIOD := 2025-26-Q4
 
 demo: install
@@ -73,6 +74,7 @@ demo: install
 	$(BIN)/sws load || [ $$? -le 2 ]
 	$(BIN)/sws status --period $(DEMO_PERIOD)
 	$(BIN)/sws extract --period $(DEMO_PERIOD)
+	$(BIN)/sws extract --period $(DEMO_PERIOD) --for community-planning
 	$(BIN)/sws cull-report
 
 lint: install

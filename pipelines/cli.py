@@ -67,10 +67,26 @@ def _parser() -> argparse.ArgumentParser:
     failures.add_argument("--out", type=Path, help="write CSV here instead of printing")
     failures.add_argument("--xlsx", type=Path, metavar="OUT.xlsx", help="write a workbook here")
 
-    extract = command("extract", _extract, "write the ODB extract pack for a period")
+    extract = command(
+        "extract",
+        _extract,
+        "write the ODB extract pack for a period (--for community-planning: the partner pack)",
+    )
     extract.add_argument("--period", required=True)
-    extract.add_argument("--out", type=Path, help="default: $SWS_HOME/extracts/<PERIOD>")
-    extract.add_argument("--for", dest="consumer", default="ODB", metavar="CONSUMER")
+    extract.add_argument(
+        "--out",
+        type=Path,
+        help="default: $SWS_HOME/extracts/<PERIOD> (the partner pack: "
+        "$SWS_HOME/extracts/community-planning/<PERIOD>)",
+    )
+    extract.add_argument(
+        "--for",
+        dest="consumer",
+        default="ODB",
+        metavar="CONSUMER",
+        help="who the pack is for, recorded in the usage log (default ODB); community-planning "
+        "writes the partner pack: the LGD breakdowns only",
+    )
 
     cull = command("cull-report", _cull_report, "collected items no used output needs")
     cull.add_argument("--out", type=Path, help="default: $SWS_HOME/cull_report.csv")
@@ -382,6 +398,7 @@ CONSUMER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
 def _extract(args) -> int:
     from pipelines.extract import ExtractError, write_pack
     from pipelines.extract.out_dir import OutDirRefused, check_out_dir
+    from pipelines.extract.pack import pack_kind
 
     _check_period(args.period)
     if not CONSUMER.match(args.consumer):
@@ -390,7 +407,9 @@ def _extract(args) -> int:
             "(up to 64, starting with a letter or digit)"
         )
     settings = _settings()
-    out_dir = (args.out or settings.home / "extracts" / args.period).resolve()
+    # the ODB pack's folder, or the partner pack's (extracts/community-planning/<P>)
+    default = pack_kind(args.consumer).default_dir(settings.home, args.period)
+    out_dir = (args.out or default).resolve()
     try:
         check_out_dir(out_dir)
     except OutDirRefused as error:
@@ -402,7 +421,7 @@ def _extract(args) -> int:
     if not result.ok:
         print(f"sws extract: not published: {result.message}", file=sys.stderr)
         return DATA_FAILED
-    print(f"ODB extract pack for {args.period} ({args.consumer}) published in {result.out_dir}")
+    print(f"{result.kind.title} for {args.period} ({args.consumer}) published in {result.out_dir}")
     for path in result.files:
         print(f"  {path.relative_to(result.out_dir)}")
     print(f"  {result.gate.message}")

@@ -61,7 +61,17 @@ def label(code: str) -> str:
 def relations(letters: str = "ABC") -> pl.DataFrame:
     """The seed's DSF relations, for these functions only (a total is the sum of them)."""
     keep = {due(), share(), *(due(x) for x in letters), *(share(x) for x in letters)}
-    return reference.seed("measure_relations").filter(pl.col("measure_code").is_in(keep))
+    kept = reference.seed("measure_relations").filter(pl.col("measure_code").is_in(keep))
+    # a count's link to its rate (not in these tables) loses its other member: it goes
+    alone = (
+        kept.group_by("relation")
+        .len()
+        .filter(
+            (pl.col("len") == 1)
+            & pl.col("relation").is_in(kept.filter(kind="same")["relation"].implode())
+        )
+    )
+    return kept.join(alone, on="relation", how="anti")
 
 
 def frame(rows: list[dict]) -> pl.DataFrame:

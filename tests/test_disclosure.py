@@ -12,6 +12,7 @@ import pytest
 from contracts import reference
 from pipelines.extract.audit import audit_disclosure
 from pipelines.extract.disclosure import (
+    BREAKDOWN_COLUMNS,
     MART_COLUMNS,
     Thresholds,
     apply_disclosure,
@@ -428,6 +429,8 @@ def test_rule_6_leaves_no_protected_figure_pinned_on_generated_tables(seed):
 
 # -- breakdowns: categories add up to REGION ----------------------------------------------
 
+ALL_MEASURES = reference.seed("measures")  # the LGD rates too (breakdown-only)
+
 CATEGORIES = pl.DataFrame(
     {
         "relation": ["dsf_due_by_category"],
@@ -459,7 +462,7 @@ def test_breakdowns_are_protected_across_the_categories_of_each_dimension():
     breakdowns = breakdown_frame(
         {"sex": {"F": 20, "M": 14, "X": 3, "U": 0}, "age_band": {"0-17": 30, "18-64": 7}}
     )
-    out = disclose(pack, linked.CATALOG, breakdowns=breakdowns, relations=CATEGORIES)
+    out = disclose(pack, ALL_MEASURES, breakdowns=breakdowns, relations=CATEGORIES)
     hidden_cells = out.breakdowns.filter(pl.col("suppressed"))
     # X (3) by rule 1; M (14), the smallest other non-zero category, so that X is not
     # REGION minus the others; U (0) is shown; the other dimension is untouched
@@ -475,8 +478,441 @@ def test_a_breakdown_measure_no_relation_links_is_refused():
         [{"measure_code": "O3_DSF_DUE", "org": "REGION", "period": linked.P1, "value": 37}]
     )
     breakdowns = breakdown_frame({"sex": {"F": 34, "M": 3}})
+    by_org_only = LINKED.filter(pl.col("kind") != "over_categories")
     with pytest.raises(ValueError, match=r"no over_categories relation .* O3_DSF_DUE"):
-        disclose(pack, linked.CATALOG, breakdowns=breakdowns, relations=LINKED)
+        disclose(pack, ALL_MEASURES, breakdowns=breakdowns, relations=by_org_only)
+
+
+LGDS = [f"N0900000{n}" for n in range(1, 10)] + ["N09000010", "N09000011"]
+POPULATION = 100_000.0
+
+
+def cells(code: str, dimension: str, values: dict[str, float], **figures) -> list[dict]:
+    """Breakdown rows of one measure by one dimension (REGION, period P1): a count's value, or
+    what ``figures`` says per category (``numerator``/``denominator`` dicts)."""
+    rows = []
+    for category, v in values.items():
+        row = {"measure_code": code, "org": "REGION", "period": linked.P1}
+        row |= {"dimension": dimension, "category": category, "numerator": v, "value": v}
+        for figure, by_category in figures.items():
+            row[figure] = by_category[category]
+        rows.append(row)
+    return rows
+
+
+def rate_cells(code: str, counts: dict[str, float]) -> list[dict]:
+    """The LGD rate of a count: numerator the count, denominator a population."""
+    return [
+        {"measure_code": code, "org": "REGION", "period": linked.P1, "dimension": "lgd"}
+        | {"category": c, "numerator": v, "denominator": POPULATION}
+        | {"value": round(v * 10_000 / POPULATION, 1)}
+        for c, v in counts.items()
+    ]
+
+
+def breakdown_rows(rows: list[dict]) -> pl.DataFrame:
+    schema = linked.SCHEMA | {"dimension": pl.String, "category": pl.String}
+    full = [
+        {"outcome": 1, "oba_type": "how_much", "suppressed": False}
+        | dict.fromkeys(("numerator", "denominator", "value", "baseline_value"))
+        | r
+        for r in rows
+    ]
+    return pl.DataFrame(full, schema=schema).select(BREAKDOWN_COLUMNS)
+
+
+def hidden_cells(out: pl.DataFrame) -> set[str]:
+    """Hidden breakdown rows as ``"O1_ASCOT_PEOPLE lgd=N09000003"``."""
+    rows = out.filter(pl.col("suppressed"))
+    return {
+        f"{m} {d}={c}" for m, d, c in rows.select("measure_code", "dimension", "category").rows()
+    }
+
+
+ASCOT_LGD = dict(zip(LGDS, [20, 10, 3, 7, *[0] * 7], strict=True))  # REGION: 40 people
+
+
+def test_a_small_category_is_hidden_with_a_partner_and_each_rate_with_its_count():
+    pack = frame(counts("O1_ASCOT_PEOPLE", {"BHSCT": 25, "NHSCT": 15, "REGION": 40}))
+    rows = cells("O1_ASCOT_PEOPLE", "lgd", ASCOT_LGD)
+    rows += cells("O1_ASCOT_PEOPLE", "sex", {"F": 22, "M": 18, "X": 0, "U": 0})
+    rows += rate_cells("O1_ASCOT_PEOPLE_PER_10K", ASCOT_LGD)
+    out = disclose(pack, ALL_MEASURES, breakdowns=breakdown_rows(rows))
+    # 3 by rule 1; then 40 minus the others would give it: the smallest other non-zero
+    # category (7) goes too; each rate goes with its count; zeros and sex are shown
+    assert hidden_cells(out.breakdowns) == {
+        "O1_ASCOT_PEOPLE lgd=N09000003",
+        "O1_ASCOT_PEOPLE lgd=N09000004",
+        "O1_ASCOT_PEOPLE_PER_10K lgd=N09000003",
+        "O1_ASCOT_PEOPLE_PER_10K lgd=N09000004",
+    }
+    assert not out.pack["suppressed"].any()
+    reasons = {f"{r['measure_code']} {r['category']}": r["reason"] for r in out.reasons.to_dicts()}
+    assert reasons == {
+        "O1_ASCOT_PEOPLE N09000003": "rule 1",
+        "O1_ASCOT_PEOPLE N09000004": "rule 6",
+        "O1_ASCOT_PEOPLE_PER_10K N09000003": "rule 1",
+        "O1_ASCOT_PEOPLE_PER_10K N09000004": "rate",
+    }
+    shown = out.breakdowns.filter(~pl.col("suppressed"))
+    lgd_counts = (pl.col("measure_code") == "O1_ASCOT_PEOPLE") & (pl.col("dimension") == "lgd")
+    assert shown.filter(lgd_counts)["value"].sum() == 30
+    hidden_rows = out.breakdowns.filter(pl.col("suppressed"))
+    assert hidden_rows.select("numerator", "denominator", "value").null_count().row(0) == (4, 4, 4)
+    # the audit, independent of this code, finds nothing pinned
+    true = breakdown_rows(rows)
+    result = audit_disclosure(
+        out.pack,
+        pack,
+        ALL_MEASURES,
+        Thresholds(),
+        breakdowns_published=out.breakdowns,
+        breakdowns_true=true,
+    )
+    assert result.passed and result.protected == 2, result.summary()
+
+
+def test_a_rate_is_hidden_wherever_its_count_is():
+    pack = frame(counts("O1_ASCOT_PEOPLE", {"REGION": 40}))
+    lgd = dict(zip(LGDS, [20, 12, 8, *[0] * 8], strict=True))
+    rows = cells("O1_ASCOT_PEOPLE", "lgd", lgd) + rate_cells("O1_ASCOT_PEOPLE_PER_10K", lgd)
+    given = breakdown_rows(rows).with_columns(  # a count hidden already (not by rules 1-6)
+        suppressed=(pl.col("measure_code") == "O1_ASCOT_PEOPLE")
+        & (pl.col("category") == "N09000002")
+    )
+    out = disclose(pack, ALL_MEASURES, breakdowns=given)
+    assert hidden_cells(out.breakdowns) == {
+        "O1_ASCOT_PEOPLE lgd=N09000002",
+        "O1_ASCOT_PEOPLE_PER_10K lgd=N09000002",
+    }
+    assert dict(out.reasons.select("measure_code", "reason").rows()) == {
+        "O1_ASCOT_PEOPLE": "given",
+        "O1_ASCOT_PEOPLE_PER_10K": "rate",
+    }
+    # a rate no relation links to its count cannot be controlled: refused
+    unlinked = load_relations().filter(~pl.col("relation").str.contains("per_10k"))
+    with pytest.raises(ValueError, match=r"no over_categories relation .* O1_ASCOT_PEOPLE_PER_10K"):
+        disclose(pack, ALL_MEASURES, breakdowns=given, relations=unlinked)
+
+
+def test_a_rate_s_small_count_is_rule_1_and_its_population_never_rule_2():
+    pack = frame(counts("O3_DSF_DUE", {"REGION": 31}))
+    lgd = dict(zip(LGDS, [25, 6, *[0] * 9], strict=True))
+    rows = cells("O3_DSF_DUE", "lgd", lgd) + rate_cells("O3_DSF_DUE_PER_10K", lgd)
+    rows = [r | {"denominator": 8.0} if r["measure_code"].endswith("10K") else r for r in rows]
+    out = disclose(pack, ALL_MEASURES, breakdowns=breakdown_rows(rows))
+    assert not out.breakdowns["suppressed"].any()  # a "denominator" of 8 residents: no rule 2
+    out = disclose(pack, ALL_MEASURES, Thresholds(count_max=6), breakdowns=breakdown_rows(rows))
+    assert hidden_cells(out.breakdowns) == {
+        "O3_DSF_DUE lgd=N09000001",  # 31 - 6: the partner
+        "O3_DSF_DUE lgd=N09000002",
+        "O3_DSF_DUE_PER_10K lgd=N09000001",
+        "O3_DSF_DUE_PER_10K lgd=N09000002",
+    }
+
+
+def dsf_by_sex(due: dict[str, int], on_time: dict[str, int]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The region's DSF due count and on-time share, and their breakdowns by sex."""
+    total, hits = sum(due.values()), sum(on_time.values())
+    pack = linked.frame(
+        [
+            {"measure_code": "O3_DSF_DUE", "org": "REGION", "period": linked.P1}
+            | {"numerator": total, "value": total},
+            {"measure_code": "O3_DSF_ON_TIME_PCT", "org": "REGION", "period": linked.P1}
+            | {"numerator": hits, "denominator": total, "value": round(100 * hits / total, 1)},
+        ]
+    )
+    rows = cells("O3_DSF_DUE", "sex", due)
+    share = {c: round(100 * on_time[c] / due[c], 1) if due[c] else None for c in due}
+    rows += cells("O3_DSF_ON_TIME_PCT", "sex", share, numerator=on_time, denominator=due)
+    return pack, breakdown_rows(rows)
+
+
+def test_the_audit_catches_the_leak_of_rule_3_measure_by_measure_and_rule_6_closes_it():
+    due = {"F": 20, "M": 14, "X": 3, "U": 0}
+    on_time = {"F": 5, "M": 13, "X": 2, "U": 0}
+    pack, true = dsf_by_sex(due, on_time)
+    codes = ["O3_DSF_DUE", "O3_DSF_ON_TIME_PCT"]
+    seed = load_relations()
+    outside = seed.filter(~pl.col("measure_code").is_in(codes))["relation"].implode()
+    seed = seed.filter(~pl.col("relation").is_in(outside))  # the relations of these two
+    # rule 3 across the categories of each measure alone (no link between the two measures)
+    alone = seed.filter(pl.col("kind") == "over_categories")
+    old = disclose(pack, ALL_MEASURES, breakdowns=true, relations=alone)
+    assert hidden_cells(old.breakdowns) == {
+        "O3_DSF_DUE sex=X",
+        "O3_DSF_DUE sex=M",  # the smallest other due count
+        "O3_DSF_ON_TIME_PCT sex=X",
+        "O3_DSF_ON_TIME_PCT sex=F",  # the smallest other on-time count
+    }
+    kw = {"breakdowns_published": old.breakdowns, "breakdowns_true": true}
+    leaked = audit_disclosure(old.pack, pack, ALL_MEASURES, Thresholds(), **kw)
+    # M's due count is the shown denominator of its share, F's is shown: 37 - 20 - 14 - 0
+    assert "O3_DSF_DUE REGION sex=X 2025-26-Q1 value" in [str(p) for p in leaked.pinned]
+    assert not leaked.passed
+    new = disclose(pack, ALL_MEASURES, breakdowns=true, relations=seed)
+    kw["breakdowns_published"] = new.breakdowns
+    result = audit_disclosure(new.pack, pack, ALL_MEASURES, Thresholds(), **kw)
+    assert result.passed, result.summary()
+    # a due count and the denominator of its share are one count: hidden alike
+    both = new.breakdowns.pivot(on="measure_code", index="category", values="suppressed")
+    assert both["O3_DSF_DUE"].to_list() == both["O3_DSF_ON_TIME_PCT"].to_list()
+    assert not new.pack["suppressed"].any()
+
+
+def lgd_people(values: list[int], period: str = linked.P1) -> list[dict]:
+    """ASCOT people by LGD and their rates per 10,000 (the first LGDs; the rest 0)."""
+    lgd = dict(zip(LGDS, [*values, *[0] * (len(LGDS) - len(values))], strict=True))
+    rows = cells("O1_ASCOT_PEOPLE", "lgd", lgd) + rate_cells("O1_ASCOT_PEOPLE_PER_10K", lgd)
+    return [r | {"period": period} for r in rows]
+
+
+def region_row(code: str, figures: dict[str, float], period: str = linked.P1) -> dict:
+    return {"measure_code": code, "org": "REGION", "period": period} | figures
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "small", "shown"),
+    [(Thresholds(), [1, 4], [0, 5]), (Thresholds(count_min=2, count_max=6), [2, 6], [1, 7])],
+)
+def test_rule_1_on_a_breakdown_cell_at_each_bound(thresholds, small, shown):
+    for count in small + shown:
+        pack = frame(counts("O1_ASCOT_PEOPLE", {"REGION": 42 + count}))
+        rows = breakdown_rows(lgd_people([count, 30, 12]))
+        out = disclose(pack, ALL_MEASURES, thresholds, breakdowns=rows)
+        if count in shown:
+            assert hidden_cells(out.breakdowns) == set(), count
+            continue
+        # the small cell; the smallest other non-zero one (12), else REGION minus the others
+        # gives it; and the rate of each
+        assert hidden_cells(out.breakdowns) == {
+            f"{code} lgd={lgd}"
+            for code in ("O1_ASCOT_PEOPLE", "O1_ASCOT_PEOPLE_PER_10K")
+            for lgd in (LGDS[0], LGDS[2])
+        }, count
+        reasons = {(r["measure_code"], r["category"]): r["reason"] for r in out.reasons.to_dicts()}
+        assert reasons == {
+            ("O1_ASCOT_PEOPLE", LGDS[0]): "rule 1",
+            ("O1_ASCOT_PEOPLE_PER_10K", LGDS[0]): "rule 1",
+            ("O1_ASCOT_PEOPLE", LGDS[2]): "rule 6",
+            ("O1_ASCOT_PEOPLE_PER_10K", LGDS[2]): "rate",
+        }
+        assert not out.pack["suppressed"].any()
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "thin", "enough"),
+    [(Thresholds(), 9, 10), (Thresholds(min_denominator=12), 11, 12)],
+)
+def test_rule_2_on_a_breakdown_mean_at_its_bound(thresholds, thin, enough):
+    for people in (thin, enough):
+        sums = {"F": 0.5 * people, "M": 32.0, "X": 0.0, "U": 0.0}
+        dens = {"F": people, "M": 40, "X": 0, "U": 0}
+        means = {c: round(sums[c] / dens[c], 2) if dens[c] else None for c in sums}
+        rows = cells("O1_ASCOT_SCRQOL_MEAN", "sex", means, numerator=sums, denominator=dens)
+        num, den = sum(sums.values()), sum(dens.values())
+        figures = {"numerator": num, "denominator": den, "value": round(num / den, 2)}
+        pack = frame([region_row("O1_ASCOT_SCRQOL_MEAN", figures)])
+        out = disclose(pack, ALL_MEASURES, thresholds, breakdowns=breakdown_rows(rows))
+        if people == enough:
+            assert hidden_cells(out.breakdowns) == set(), people
+            continue
+        # F's mean (thin); and M's, else F's sum and count are REGION's minus M's
+        assert hidden_cells(out.breakdowns) == {
+            "O1_ASCOT_SCRQOL_MEAN sex=F",
+            "O1_ASCOT_SCRQOL_MEAN sex=M",
+        }
+        assert dict(out.reasons.select("category", "reason").rows()) == {
+            "F": "rule 2",
+            "M": "rule 6",
+        }
+
+
+@pytest.mark.parametrize(("on_time", "hidden"), [(4, True), (5, False), (0, False)])
+def test_rule_1_on_a_breakdown_share_s_numerator(on_time, hidden):
+    zeros = {"X": 0, "U": 0}
+    pack, true = dsf_by_sex({"F": 20, "M": 30} | zeros, {"F": on_time, "M": 25} | zeros)
+    out = disclose(pack, ALL_MEASURES, breakdowns=true)
+    expected = {"O3_DSF_ON_TIME_PCT sex=F", "O3_DSF_ON_TIME_PCT sex=M"} if hidden else set()
+    assert hidden_cells(out.breakdowns) == expected
+
+
+def test_rule_5_a_breakdown_cell_s_hidden_baseline_and_its_rate_s():
+    p1 = lgd_people([3, 30, 12], linked.P1)  # REGION 45: 3 and 12 hidden
+    p2 = lgd_people([20, 25, 15], linked.P2)  # REGION 60: all shown
+    base = {(r["measure_code"], r["category"]): r["value"] for r in p1}
+
+    def with_baseline(row: dict) -> dict:
+        was = base[(row["measure_code"], row["category"])]
+        return row | {"baseline_period": linked.P1, "baseline_value": was}
+
+    rows = [
+        r | {"change_from_baseline": r["value"] - r["baseline_value"]}
+        for r in map(with_baseline, p1 + p2)
+    ]
+    pack = frame(
+        counts("O1_ASCOT_PEOPLE", {"REGION": 45}) + counts("O1_ASCOT_PEOPLE", {"REGION": 60}, P2)
+    )
+    out = disclose(pack, ALL_MEASURES, breakdowns=breakdown_rows(rows)).breakdowns
+    later = out.filter(pl.col("period") == linked.P2)
+    assert not later["suppressed"].any()
+    for code in ("O1_ASCOT_PEOPLE", "O1_ASCOT_PEOPLE_PER_10K"):
+        cell = {
+            c: (b, ch)
+            for c, b, ch in later.filter(pl.col("measure_code") == code)
+            .select("category", "baseline_value", "change_from_baseline")
+            .rows()
+        }
+        assert cell[LGDS[0]] == (None, None) and cell[LGDS[2]] == (None, None), code
+        change = {"O1_ASCOT_PEOPLE": -5.0, "O1_ASCOT_PEOPLE_PER_10K": -0.5}[code]
+        assert cell[LGDS[1]] == (base[(code, LGDS[1])], change)
+        assert cell[LGDS[3]] == (0.0, 0.0)  # a zero baseline is shown
+
+
+# -- breakdowns: nothing recoverable across dimensions or against the Trusts' figures ------
+
+THIN_COUNTS = Thresholds(count_min=3, count_max=4)  # 1 and 2 shown: only 3 and 4 are protected
+TRUSTS_DUE = {"BHSCT": 2, "NHSCT": 2, "SEHSCT": 0, "SHSCT": 0, "WHSCT": 0}  # REGION 4
+DUE_BY = {
+    "lgd": dict(zip(LGDS, [4, *[0] * 10], strict=True)),
+    "sex": {"F": 2, "M": 2, "X": 0, "U": 0},
+    "age_band": {"0-17": 1, "18-64": 3, "65-74": 0, "75-84": 0, "85+": 0},
+}
+
+
+def due_tables(trusts: dict[str, int], by: dict[str, dict[str, int]]) -> tuple:
+    """DSF due counts of the Trusts and REGION (their sum), and by each dimension with the
+    LGD rates: (pack rows, breakdown rows)."""
+    figures = {**trusts, "REGION": sum(trusts.values())}
+    pack = linked.frame(
+        [
+            {
+                "measure_code": "O3_DSF_DUE",
+                "org": o,
+                "period": linked.P1,
+                "numerator": n,
+                "value": n,
+            }
+            for o, n in figures.items()
+        ]
+    )
+    rows = [r for d, values in by.items() for r in cells("O3_DSF_DUE", d, values)]
+    rows += rate_cells("O3_DSF_DUE_PER_10K", by["lgd"])
+    return pack, breakdown_rows(rows).with_columns(outcome=pl.lit(3, pl.Int32))
+
+
+def published(frame_: pl.DataFrame, hide: pl.Expr) -> pl.DataFrame:
+    """``frame_`` with the rows ``hide`` selects hidden (figures emptied)."""
+    return frame_.with_columns(
+        *(pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in ("numerator", "value")),
+        suppressed=hide,
+    )
+
+
+def test_a_region_figure_hidden_in_one_view_is_not_given_back_by_another():
+    pack, true = due_tables(TRUSTS_DUE, DUE_BY)
+    region = pl.col("org") == "REGION"
+    small = pl.col("category").is_in([LGDS[0], "18-64"])
+
+    def audit(pack_out: pl.DataFrame, breakdowns_out: pl.DataFrame):
+        kw = {"breakdowns_published": breakdowns_out, "breakdowns_true": true}
+        return audit_disclosure(pack_out, pack, ALL_MEASURES, THIN_COUNTS, **kw)
+
+    def pinned(result) -> set[str]:
+        return {" ".join(str(p).split()[:3]) for p in result.pinned}
+
+    # each view protected alone: REGION's 4 and a Trust beside it; in the breakdowns the small
+    # cells (REGION hidden, so no partner is needed in a dimension): sex's 2 + 2 gives REGION
+    # back, and with it the LGD's 4 and 18-64's 3
+    by_view = audit(published(pack, region | (pl.col("org") == "BHSCT")), published(true, small))
+    assert not by_view.passed
+    assert pinned(by_view) == {
+        "O3_DSF_DUE REGION 2025-26-Q1",
+        f"O3_DSF_DUE REGION lgd={LGDS[0]}",
+        "O3_DSF_DUE REGION age_band=18-64",
+        f"O3_DSF_DUE_PER_10K REGION lgd={LGDS[0]}",
+    }
+    # the breakdowns protected across their dimensions, the Trusts left shown: 2 + 2 again
+    cells_only = disclose(pack.filter(region), ALL_MEASURES, THIN_COUNTS, breakdowns=true)
+    by_cells = audit(published(pack, region), cells_only.breakdowns)
+    assert "O3_DSF_DUE REGION 2025-26-Q1" in pinned(by_cells) and not by_cells.passed
+    # together: a Trust and a sex hidden too (the first of each tie), nothing pinned
+    out = disclose(pack, ALL_MEASURES, THIN_COUNTS, breakdowns=true)
+    assert hidden(out.pack, "O3_DSF_DUE") == ["BHSCT", "REGION"]
+    assert hidden_cells(out.breakdowns) == {
+        f"O3_DSF_DUE lgd={LGDS[0]}",
+        f"O3_DSF_DUE_PER_10K lgd={LGDS[0]}",
+        "O3_DSF_DUE sex=F",
+        "O3_DSF_DUE age_band=18-64",
+    }
+    result = audit(out.pack, out.breakdowns)
+    assert result.passed and result.protected == 4, result.summary()
+
+
+def planted_tables(rng: random.Random, people: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Thin generated records (one person or event each: a Trust, an LGD, a sex, an age band,
+    due and maybe on time) as the pack's rows (the Trusts and REGION) and the breakdown rows of
+    the DSF due count, its on-time share and ASCOT people, with the LGD rates."""
+    dims = {
+        "lgd": LGDS,
+        "sex": ["F", "M", "X", "U"],
+        "age_band": ["0-17", "18-64", "65-74", "75-84", "85+"],
+    }
+    records = [
+        {
+            "org": rng.choice(TRUSTS[:3]),
+            **{d: rng.choice(c[: rng.randint(2, len(c))]) for d, c in dims.items()},
+        }
+        | {"on_time": rng.random() < 0.8}
+        for _ in range(people)
+    ]
+
+    def figures(group: list[dict]) -> dict[str, dict]:
+        due, hits = len(group), sum(r["on_time"] for r in group)
+        share = round(100 * hits / due, 1) if due else None
+        return {
+            "O3_DSF_DUE": {"numerator": due, "value": due},
+            "O3_DSF_ON_TIME_PCT": {"numerator": hits, "denominator": due, "value": share},
+            "O1_ASCOT_PEOPLE": {"numerator": due, "value": due},
+        }
+
+    pack = []
+    for org in [*TRUSTS, "REGION"]:
+        group = [r for r in records if org in (r["org"], "REGION")]
+        for code, f in figures(group).items():
+            pack.append({"measure_code": code, "org": org, "period": linked.P1} | f)
+    rows = []
+    for d, categories in dims.items():
+        for category in categories:
+            group = [r for r in records if r[d] == category]
+            place = {"org": "REGION", "period": linked.P1, "dimension": d, "category": category}
+            for code, f in figures(group).items():
+                rows.append({"measure_code": code} | place | f)
+                if d == "lgd" and code != "O3_DSF_ON_TIME_PCT":
+                    rate = {"numerator": f["value"], "denominator": POPULATION}
+                    rate["value"] = round(f["value"] * 10_000 / POPULATION, 1)
+                    rows.append({"measure_code": f"{code}_PER_10K"} | place | rate)
+    return frame(pack), breakdown_rows(rows)
+
+
+@pytest.mark.parametrize("thresholds", [Thresholds(), THIN_COUNTS], ids=["default", "count_min_3"])
+def test_no_protected_breakdown_figure_is_pinned_on_planted_thin_tables(thresholds):
+    protected = 0
+    for seed in range(8):
+        pack, true = planted_tables(random.Random(seed), people=random.Random(seed).randint(12, 60))
+        out = disclose(pack, ALL_MEASURES, thresholds, breakdowns=true)
+        kw = {"breakdowns_published": out.breakdowns, "breakdowns_true": true}
+        result = audit_disclosure(out.pack, pack, ALL_MEASURES, thresholds, **kw)
+        assert result.passed, (seed, result.summary())
+        protected += result.protected
+        # a rate is hidden exactly where its count is
+        rates = out.breakdowns.filter(pl.col("measure_code").str.ends_with("_PER_10K"))
+        counts_ = out.breakdowns.filter(
+            pl.col("measure_code").is_in(["O3_DSF_DUE", "O1_ASCOT_PEOPLE"])
+            & (pl.col("dimension") == "lgd")
+        )
+        assert rates["suppressed"].to_list() == counts_["suppressed"].to_list()
+    assert protected > 20
 
 
 # -- the relation seed ----------------------------------------------------------------------
@@ -484,7 +920,7 @@ def test_a_breakdown_measure_no_relation_links_is_refused():
 
 def test_the_relation_seed_links_every_dsf_function_to_its_total():
     seed = load_relations()
-    catalog = reference.seed("measures").filter(pl.col("breakdown_only") == "false")
+    catalog = reference.seed("measures")  # the LGD rates too: linked to their counts
     units = dict(zip(catalog["measure_code"], catalog["unit"], strict=True))
     assert set(seed["measure_code"]) <= set(units)
     functions = reference.column("dsf_functions", "function_code")
@@ -509,6 +945,7 @@ def test_the_relation_seed_links_every_dsf_function_to_its_total():
         "count": {"value"},
         "percent": {"numerator", "denominator"},
         "mean": {"numerator", "denominator"},
+        "rate": {"numerator"},  # its denominator is a population, not a protected count
     }
     for row in seed.iter_rows(named=True):
         assert row["figure"] in counts[units[row["measure_code"]]], row
@@ -541,6 +978,9 @@ def test_the_rules_in_words_name_rules_6_and_7_and_the_c_shorthand():
     assert rules[1].startswith("1. A count of people or events from 1 to 6")
     assert any(r.startswith("6. Linked figures") for r in rules)
     assert any(r.startswith("7. Audit") for r in rules)
+    breakdowns = next(r for r in rules if r.startswith("Breakdowns"))
+    assert "across the categories of each dimension, across the dimensions" in breakdowns
+    assert "suppressed wherever its count is" in breakdowns
     assert rules[-1].startswith("[c] marks a suppressed figure")
     assert not any(" * " in r for r in rules)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
@@ -23,9 +24,19 @@ from pipelines.extract import ExtractError, UnknownPeriod, write_pack
 from pipelines.extract import pack as pack_module
 from pipelines.extract.audit import AuditError
 from pipelines.extract.datapackage import pack_resources, validate_datapackage, write_datapackage
-from pipelines.extract.disclosure import MART_COLUMNS, apply_disclosure, load_thresholds
+from pipelines.extract.disclosure import (
+    BREAKDOWN_COLUMNS,
+    MART_COLUMNS,
+    disclose,
+    load_thresholds,
+)
 from pipelines.extract.facts import PackFacts
-from pipelines.extract.gate import expected_keys, read_extract_csv, run_gate
+from pipelines.extract.gate import (
+    expected_breakdown_keys,
+    expected_keys,
+    read_extract_csv,
+    run_gate,
+)
 from pipelines.extract.pack import org_order
 from pipelines.extract.usage import deliveries
 from pipelines.settings import Settings
@@ -81,6 +92,7 @@ def test_the_pack_is_published_with_every_file(pack):
         "csv/outcome2.csv",
         "csv/outcome3.csv",
         "csv/outcome4.csv",
+        "csv/breakdowns.csv",
         "csv/measures.csv",
         "datapackage.json",
         "report.html",
@@ -98,11 +110,17 @@ def test_the_pack_is_published_with_every_file(pack):
     assert result.gate.audit.hidden > 0 and result.gate.audit.protected > 0
     assert result.gate.audit.summary() in result.message
     assert '"success": true' in result.gate.result_path.read_text()
-    # not the LGD rates (breakdowns only) nor the measures of the returns (no outcome)
-    outcome_measures = reference.seed("measures").filter(
-        (pl.col("breakdown_only") == "false") & pl.col("outcome").is_not_null()
-    )
-    assert set(result.measures) == set(outcome_measures["measure_code"])
+    # the rates too; not the measures of the returns themselves (no outcome)
+    catalog = reference.seed("measures").filter(pl.col("outcome").is_not_null())
+    codes = [c for c in result.measures if "/" not in c]
+    assert codes == catalog["measure_code"].to_list()  # the rates too, in catalog order
+    broken_down = {
+        f"{code}/{dimension}"
+        for code, dimensions in catalog.select("measure_code", "breakdowns").iter_rows()
+        for dimension in (dimensions or "").split()
+    }
+    assert set(result.measures) - set(codes) == broken_down
+    assert "O1_ASCOT_PEOPLE_PER_10K/lgd" in result.measures
     assert not any(p.name.startswith(".") for p in result.out_dir.parent.iterdir())  # no staging
     assert seconds < 120  # about 8 s here, most of it importing Great Expectations
 
@@ -111,9 +129,21 @@ def test_csv_files_hold_the_disclosed_mart_rows_up_to_the_period(pack):
     settings, result, _, _ = pack
     with connect(settings.warehouse, read_only=True) as con:
         marts = pl.concat([con.sql(f"from marts.{t}").pl() for t in TABLES])
-        catalog = con.sql("from reference.measures where not breakdown_only").pl()
-    expected = apply_disclosure(marts, catalog, load_thresholds())
-    expected = expected.filter(pl.col("period") <= result.period)
+        breakdowns = con.sql("from marts.breakdowns").pl()
+        catalog = con.sql("from reference.measures").pl()
+    # the outcome rows and the breakdowns are disclosed together (linked by category)
+    disclosed = disclose(marts, catalog, load_thresholds(), breakdowns=breakdowns)
+    expected = disclosed.pack.filter(pl.col("period") <= result.period)
+    written = _csv(result, "breakdowns")
+    assert written.columns == list(BREAKDOWN_COLUMNS)
+    expected_breakdowns = disclosed.breakdowns.filter(pl.col("period") <= result.period)
+    bkey = ["measure_code", "dimension", "category", "period"]
+    assert (
+        written.cast(expected_breakdowns.schema)
+        .sort(bkey)
+        .equals(expected_breakdowns.sort(bkey), null_equal=True)
+    )
+    assert written["period"].max() == result.period
     frames = [_csv(result, t) for t in TABLES]
     for table, frame in zip(TABLES, frames, strict=True):
         assert frame.columns == list(MART_COLUMNS)
@@ -132,10 +162,11 @@ def test_csv_files_hold_the_disclosed_mart_rows_up_to_the_period(pack):
 def test_report_is_self_contained_with_a_chart_per_measure(pack):
     _, result, _, _ = pack
     page = (result.out_dir / "report.html").read_text()
-    # a chart per measure of the pack, and per measure of the returns (How well are the
+    # a chart per outcome-table measure, and per measure of the returns (How well are the
     # returns doing: tests/test_quality.py)
+    outcome_measures = set(pl.concat([_csv(result, t) for t in TABLES])["measure_code"])
     returns_measures = reference.seed("measures").filter(pl.col("outcome").is_null()).height
-    charts = len(result.measures) + returns_measures
+    charts = len(outcome_measures) + returns_measures
     assert page.count('<svg class="plot" role="img"') == charts
     assert page.count("<title id=") == charts
     assert not re.search(r"https?://", page)
@@ -213,7 +244,8 @@ def test_the_gate_report_is_self_contained_and_lists_every_check(pack):
     assert "<strong>Passed</strong>" in page
     assert "Data package" in page and "Disclosure audit" in page
     assert "\u2713 Passed" in page and html.escape(result.gate.audit.summary()) in page
-    assert f"Audited: the {sum(_csv(result, t).height for t in TABLES)} rows of the pack" in page
+    rows = sum(_csv(result, t).height for t in [*TABLES, "breakdowns"])
+    assert f"Audited: the {rows} rows of the pack" in page
     for name, _, _ in result.gate.package.resources:
         assert f'<th scope="row">{name}</th>' in page
     assert page.count("<caption id=") >= 6
@@ -232,14 +264,13 @@ def test_the_gate_report_shows_its_results_offline_in_a_browser(pack, tmp_path):
 def test_the_data_package_describes_every_csv(pack):
     settings, result, _, _ = pack
     with connect(settings.warehouse, read_only=True) as con:
-        # the pack's catalogue: the outcome marts' measures
-        catalog = con.sql(
-            "from reference.measures where not breakdown_only and outcome is not null"
-        ).pl()
+        # the pack's catalogue: csv/measures.csv defines the LGD rates of the breakdowns too;
+        # not the measures of the returns themselves (no outcome)
+        catalog = con.sql("from reference.measures where outcome is not null").pl()
     package = json.loads((result.out_dir / "datapackage.json").read_text())
     assert package["profile"] == "tabular-data-package"
     resources = {r["name"]: r for r in package["resources"]}
-    assert list(resources) == [*TABLES, "measures"]
+    assert list(resources) == [*TABLES, "breakdowns", "measures"]
     for resource in resources.values():
         data = (result.out_dir / resource["path"]).read_bytes()
         assert resource["bytes"] == len(data)
@@ -256,7 +287,9 @@ def test_the_data_package_describes_every_csv(pack):
                 "reference": {"resource": "measures", "fields": ["measure_code"]},
             }
         ]
-        codes = catalog.filter(pl.col("outcome").cast(pl.Int32) == int(table[-1]))["measure_code"]
+        codes = catalog.filter(
+            (pl.col("outcome").cast(pl.Int32) == int(table[-1])) & ~pl.col("breakdown_only")
+        )["measure_code"]
         assert fields["measure_code"]["constraints"]["enum"] == codes.to_list()
         assert fields["org"]["constraints"]["enum"] == org_order()
         assert fields["oba_type"]["constraints"]["enum"] == [
@@ -279,7 +312,7 @@ def test_the_data_package_describes_every_csv(pack):
     checked = validate_datapackage(result.out_dir / "datapackage.json")
     assert checked.valid and not checked.errors
     assert dict((n, r) for n, _, r in checked.resources) == {
-        **{t: _csv(result, t).height for t in TABLES},
+        **{t: _csv(result, t).height for t in [*TABLES, "breakdowns"]},
         "measures": catalog.height,
     }
 
@@ -383,7 +416,8 @@ def test_the_delivery_is_in_the_usage_log(pack):
     assert row["out_dir"] == str(result.out_dir)
     assert row["measures"] == list(result.measures)
     digest = hashlib.sha256()
-    names = [result.workbook.name, *(f"csv/{t}.csv" for t in TABLES), "csv/measures.csv"]
+    tables = [*TABLES, "breakdowns", "measures"]
+    names = [result.workbook.name, *(f"csv/{t}.csv" for t in tables)]
     for name in [*names, "datapackage.json"]:
         digest.update((result.out_dir / name).read_bytes())
     assert digest.hexdigest() == result.pack_sha256
@@ -446,13 +480,14 @@ def test_a_pack_failing_its_gate_is_not_published(pack, tmp_path, monkeypatch):
     target = counts["measure_code"][0]
 
     def leaky(marts, *args, **kwargs):
-        out = apply_disclosure(marts, *args, **kwargs)
+        out = disclose(marts, *args, **kwargs)
         row = (pl.col("measure_code") == target) & (pl.col("org") == "BHSCT")
-        return out.with_columns(
+        rows = out.pack.with_columns(
             pl.when(row).then(3.0).otherwise(pl.col(c)).alias(c) for c in ("value", "numerator")
         ).with_columns(suppressed=pl.when(row).then(False).otherwise(pl.col("suppressed")))
+        return dataclasses.replace(out, pack=rows)
 
-    monkeypatch.setattr(pack_module, "apply_disclosure", leaky)
+    monkeypatch.setattr(pack_module, "disclose", leaky)
     out = tmp_path / "published"
     failed = write_pack(settings, result.period, out_dir=out, consumer="test-leak")
     assert not failed.ok
@@ -509,12 +544,11 @@ def test_a_pack_whose_suppression_leaks_fails_the_audit_and_is_not_published(
     leaked = {}
 
     def leaky(marts, *args, **kwargs):
-        rows, leaked["target"] = _leak_one_protected_count(
-            marts, apply_disclosure(marts, *args, **kwargs), result.period
-        )
-        return rows
+        out = disclose(marts, *args, **kwargs)
+        rows, leaked["target"] = _leak_one_protected_count(marts, out.pack, result.period)
+        return dataclasses.replace(out, pack=rows)
 
-    monkeypatch.setattr(pack_module, "apply_disclosure", leaky)
+    monkeypatch.setattr(pack_module, "disclose", leaky)
     out = tmp_path / "published"
     failed = write_pack(settings, result.period, out_dir=out, consumer="test-audit")
     target = leaked["target"]
@@ -586,6 +620,155 @@ def test_the_gate_names_schema_identifier_and_completeness_failures(pack, tmp_pa
     assert page.count('<tr class="result ') == gate.evaluated
     assert "4505577104" not in page  # counts, never a cell's value
     assert not (tmp_path / "gate" / "data_docs").exists()
+
+
+def test_the_breakdowns_are_described_and_gated(pack):
+    _, result, _, _ = pack
+    package = json.loads((result.out_dir / "datapackage.json").read_text())
+    resource = next(r for r in package["resources"] if r["name"] == "breakdowns")
+    schema = resource["schema"]
+    assert resource["path"] == "csv/breakdowns.csv"
+    assert [f["name"] for f in schema["fields"]] == list(BREAKDOWN_COLUMNS)
+    assert schema["primaryKey"] == ["measure_code", "dimension", "category", "period"]
+    assert schema["foreignKeys"][0]["reference"] == {
+        "resource": "measures",
+        "fields": ["measure_code"],
+    }
+    fields = {f["name"]: f for f in schema["fields"]}
+    assert fields["org"]["constraints"]["enum"] == ["REGION"]
+    assert fields["dimension"]["constraints"]["enum"] == [
+        "lgd",
+        "programme_of_care",
+        "sex",
+        "age_band",
+    ]
+    assert {"N09000011", "POC7", "U", "85+"} <= set(fields["category"]["constraints"]["enum"])
+    checkpoints = {e.table for e in result.gate.expectations}
+    assert {"breakdowns", "breakdown_completeness", "rates"} <= checkpoints
+    for name in ("breakdowns", "breakdown_completeness", "rates"):
+        assert all(e.success for e in result.gate.expectations if e.table == name)
+    descriptions = {e.description for e in result.gate.expectations if e.table == "breakdowns"}
+    assert "category is a category of its dimension" in descriptions
+    assert "no visible person-based count from 1 to 4" in descriptions
+    document = json.loads(result.gate.result_path.read_text())
+    assert document["disclosure_audit"]["passed"] is True
+    # the audit covered the breakdowns: their hidden figures are among those it examined
+    frame = _csv(result, "breakdowns")
+    assert frame.filter(pl.col("suppressed")).height > 0
+    assert document["disclosure_audit"]["hidden"] > sum(
+        _csv(result, t)["suppressed"].sum() for t in TABLES
+    )
+
+
+def test_the_gate_counts_what_each_rule_hid_per_table(pack):
+    _, result, _, _ = pack
+    document = json.loads(result.gate.result_path.read_text())
+    counts = {c["table"]: c for c in document["suppression"]}
+    assert list(counts) == ["outcome tables", "lgd", "programme_of_care", "sex", "age_band"]
+    controlled = reference.seed("measures").filter(pl.col("disclosure_control") == "true")
+    codes = controlled["measure_code"].implode()
+    breakdowns = _csv(result, "breakdowns").filter(pl.col("measure_code").is_in(codes))
+    outcome = pl.concat([_csv(result, t) for t in TABLES]).filter(
+        pl.col("measure_code").is_in(codes)
+    )
+    tables = {"outcome tables": outcome} | {
+        d: breakdowns.filter(pl.col("dimension") == d) for d in counts if d != "outcome tables"
+    }
+    for name, frame in tables.items():  # the counts agree with the files as published
+        count = counts[name]
+        assert (count["rows"], count["hidden"]) == (frame.height, frame["suppressed"].sum())
+        assert count["shown"] == count["rows"] - count["hidden"]
+        assert sum(count["hidden_by"].values()) == count["hidden"]
+        # thin figures: secondary suppression leaves most rows shown
+        secondary = sum(count["hidden_by"][r] for r in ("rule 3", "rule 6", "rate"))
+        primary = count["hidden_by"]["rule 1"] + count["hidden_by"]["rule 2"]
+        assert count["shown"] > count["rows"] / 2 and secondary <= primary, (name, count)
+    assert counts["lgd"]["hidden_by"]["rule 1"] > 0
+    page = result.gate.report_path.read_text()
+    assert "Figures hidden by each disclosure rule" in page
+    for name, count in counts.items():
+        label = name if name == "outcome tables" else f"breakdowns by {name}"
+        cells = [count["rows"], f"{count['shown']} (", *count["hidden_by"].values()]
+        row = re.search(rf'<tr><th scope="row">{label}</th>(.*?)</tr>', page).group(1)
+        assert row.startswith(f"<td>{cells[0]}</td><td>{cells[1]}")
+        numbers = re.findall(r"<td>(\d+)</td>", row)
+        by_rule = [count["hidden_by"][r] for r in ("rule 1", "rule 2", "rule 3", "rate", "rule 6")]
+        assert [int(n) for n in numbers] == [count["rows"], *by_rule, count["hidden"]]
+
+
+def test_the_report_has_a_table_per_dimension_and_the_lgd_rates_trend(pack):
+    _, result, _, _ = pack
+    page = (result.out_dir / "report.html").read_text()
+    section = page[page.index('id="breakdowns"') :]
+    assert section.count('class="figures breakdown"') == 4
+    for dimension in ("lgd", "programme_of_care", "sex", "age_band"):
+        assert f'id="by-{dimension}"' in section
+        # the accessible table: a labelled region to scroll in, its shorthand explained beside
+        assert f'aria-labelledby="table-by-{dimension}-caption" tabindex="0"' in section
+        assert f'aria-describedby="symbols-by-{dimension}"' in section
+    assert section.count('class="figures trend"') == 3  # the three LGD rates
+    assert "People assessed (ASCOT) per 10,000 residents: trend" in section
+    assert '<th scope="row" class="measure">Belfast</th>' in section
+    caption = f"<span>Region by sex, {result.period.replace('-Q', ' Q')}</span></caption>"
+    assert caption in section
+    assert '<th scope="col">2025-26 Q4</th>' in section
+    assert ">[c]</td>" in section
+
+
+def test_the_gate_catches_breakdown_leaks_and_gaps(pack, tmp_path):
+    settings, result, _, _ = pack
+    inputs = pack_module.read_inputs(settings)
+    good = read_extract_csv(result.out_dir / "csv" / "breakdowns.csv")
+    true = inputs.breakdowns.filter(pl.col("period") == result.period)
+    small = true.filter(
+        (pl.col("measure_code") == "O1_ASCOT_PEOPLE") & pl.col("value").is_between(1, 4)
+    ).row(0, named=True)
+    bad = good.copy()
+    at = (bad["measure_code"] == "O1_ASCOT_PEOPLE_PER_10K") & (bad["period"] == result.period)
+    count_hidden = set(
+        good[(good["measure_code"] == "O1_ASCOT_PEOPLE") & good["suppressed"]]["category"]
+    )
+    leak = bad.index[at & bad["category"].isin(count_hidden - {small["category"]})][0]
+    bad.loc[leak, ["suppressed", "numerator", "value"]] = [False, 3.0, 0.3]  # a rate shown
+    shown = bad.index[
+        (bad["measure_code"] == "O1_ASCOT_PEOPLE")
+        & (bad["category"] == small["category"])
+        & (bad["period"] == result.period)
+    ][0]
+    bad.loc[shown, ["suppressed", "numerator", "value"]] = [False, small["value"], small["value"]]
+    misplaced = bad.index[bad["dimension"] == "sex"][0]
+    bad.loc[misplaced, "category"] = "N09000001"  # not a category of sex
+    bad = bad.drop(bad.index[bad["dimension"] == "age_band"][0])  # a missing cell
+    gate = run_gate(
+        {"breakdowns": bad},
+        catalog=inputs.catalog,
+        expected=None,
+        periods=sorted(set(good["period"])),
+        orgs=org_order(),
+        thresholds=load_thresholds(),
+        categories=inputs.categories,
+        expected_breakdowns=expected_breakdown_keys(
+            inputs.file_versions, inputs.catalog, inputs.categories, result.period
+        ),
+        out_dir=tmp_path / "gate",
+    )
+    failed = {(f.table, f.description) for f in gate.failures}
+    assert failed == {
+        ("breakdowns", "no visible person-based count from 1 to 4"),
+        ("breakdowns", "category is a category of its dimension"),
+        ("breakdowns", "no visible share or rate numerator from 1 to 4"),
+        (
+            "breakdown_completeness",
+            "completeness: every broken-down measure x dimension category x period whose "
+            "return was loaded has a row",
+        ),
+        (
+            "breakdown_completeness",
+            "completeness: no breakdown row for a measure x dimension category x period that "
+            "should not have one",
+        ),
+        ("rates", "rates: a rate cell is suppressed exactly where its count is"),
+    }
 
 
 def test_the_gate_stays_out_of_the_import():

@@ -32,6 +32,13 @@ DSF_FUNCTIONS = [
     "MH_ASW_ASSESSMENT",
     "CARER_ASSESSMENT",
 ]
+# the person record's field that places a record in each breakdown dimension's categories
+DIMENSIONS = {
+    "lgd_code": "lgd",
+    "programme_of_care": "programme_of_care",
+    "sex": "sex",
+    "birth_year": "age_band",
+}
 NO_DELIVERIES = pl.DataFrame(
     schema={
         "delivered_at": pl.Datetime("us"),
@@ -145,7 +152,13 @@ def test_lineage_resolves_every_catalog_measure(lineage):
 def test_due_date_reaches_the_on_time_rates_through_a_predicate(lineage):
     reached = set(lineage.reaches("dsf", "due_date"))
     on_time = {"O3_DSF_ON_TIME_PCT"} | {f"O3_DSF_ON_TIME_PCT_{f}" for f in DSF_FUNCTIONS}
-    assert reached == on_time
+    assert {m for m in reached if "/" not in m} == on_time
+    # and the on-time share in every breakdown; the due count by age band only (a DSF
+    # record's age is the year of its due date minus its birth year)
+    assert {m for m in reached if "/" in m} == {
+        *(f"O3_DSF_ON_TIME_PCT/{d}" for d in DIMENSIONS.values()),
+        "O3_DSF_DUE/age_band",
+    }
     # computed codes are expanded from the dsf_functions seed, per function
     assert set(lineage.reaches("dsf", "function_code")) == {
         f"O3_DSF_{kind}_{f}" for kind in ("DUE", "ON_TIME_PCT") for f in DSF_FUNCTIONS
@@ -164,12 +177,46 @@ def test_window_orderings_and_case_conditions_reach_their_measures(lineage):
     assert lineage.reaches("indicators", "denominator") == ("O4_PUBLIC_RATING_PCT",)
 
 
-def test_the_extract_pack_is_a_dbt_exposure_over_the_four_marts(lineage):
+def _broken_down(dimensions: tuple[str, ...]) -> set[str]:
+    """``<code>/<dimension>`` for every breakdown of the catalog by one of ``dimensions``."""
+    catalog = pl.read_csv("seeds/measures.csv").select("measure_code", "breakdowns")
+    return {
+        f"{code}/{d}"
+        for code, listed in catalog.iter_rows()
+        for d in (listed or "").split()
+        if d in dimensions
+    }
+
+
+def test_the_extract_pack_is_a_dbt_exposure_over_the_four_marts_and_the_breakdowns(lineage):
     pack = lineage.exposures["odb_extract_pack"]
     assert pack.owner == "Outcomes Delivery Board"
     assert pack.type in ("analysis", "dashboard")
-    assert sorted(m.rsplit(".", 1)[1] for m in pack.marts) == [f"outcome{n}" for n in range(1, 5)]
-    assert set(pack.measures) == set(lineage.measures)
+    marts = sorted(m.rsplit(".", 1)[1] for m in pack.marts)
+    assert marts == ["breakdowns", *(f"outcome{n}" for n in range(1, 5))]
+    every = _broken_down(tuple(DIMENSIONS.values()))
+    assert set(pack.measures) == set(lineage.measures) | every
+    # the partner pack: the breakdowns mart, its LGD breakdowns only (data minimisation)
+    partner = lineage.exposures["community_planning_pack"]
+    assert [m.rsplit(".", 1)[1] for m in partner.marts] == ["breakdowns"]
+    assert set(partner.measures) == _broken_down(("lgd",))
+    assert "O1_STAR_PEOPLE_PER_10K/lgd" in partner.measures
+
+
+def test_the_demographic_fields_reach_exactly_the_breakdowns_by_their_dimension(lineage):
+    catalog = pl.read_csv("seeds/measures.csv")
+    for collection in ("star", "ascot", "dsf", "raw"):
+        for field, dimension in DIMENSIONS.items():
+            expected = {
+                f"{code}/{dimension}"
+                for code, source, listed in catalog.select(
+                    "measure_code", "source_collection", "breakdowns"
+                ).iter_rows()
+                if source == collection and dimension in (listed or "").split()
+            }
+            assert set(lineage.reaches(collection, field)) == expected, (collection, field)
+            # raw has no programme of care; every other one reaches something
+            assert bool(expected) == ((collection, field) != ("raw", "programme_of_care"))
 
 
 # -- the cull report ----------------------------------------------------------------------------
@@ -194,7 +241,11 @@ def test_a_free_text_item_reaches_nothing(report):
 def test_reaches_lists_measures_then_the_exposure(report):
     reaches = _row(report, "dsf", "due_date")["reaches"].split(";")
     assert reaches[0] == "O3_DSF_ON_TIME_PCT"
-    assert reaches[-1] == "exposure:odb_extract_pack"
+    assert reaches[-3:] == [
+        "O3_DSF_ON_TIME_PCT/age_band",
+        "exposure:odb_extract_pack",
+        "exposure:community_planning_pack",
+    ]
 
 
 def test_statutory_items_are_never_recommended_for_culling(regional, lineage, report):

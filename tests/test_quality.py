@@ -166,7 +166,7 @@ def _report(settings, period: str, *, with_quality: bool = True) -> tuple[str, l
 
     inputs = read_inputs(settings)
     thresholds = load_thresholds()
-    rows = extract_rows(inputs, period, thresholds)
+    rows = extract_rows(inputs, period, thresholds).rows
     html = render_report(
         rows,
         inputs.catalog,

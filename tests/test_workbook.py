@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from contracts import reference
-from pipelines.extract.disclosure import MART_COLUMNS, load_thresholds
+from pipelines.extract.disclosure import BREAKDOWN_COLUMNS, MART_COLUMNS, load_thresholds
 from pipelines.extract.facts import PackFacts
 from pipelines.extract.pack import org_order, stage_pack, workbook_name, write_files
 from pipelines.extract.symbols import CONFIDENTIAL, MEANINGS, NOT_APPLICABLE, NOT_AVAILABLE
@@ -21,6 +21,7 @@ from pipelines.extract.workbook import SHEETS, _gaps, write_workbook
 from tests.libreoffice import convert
 
 OUTCOMES = ["outcome1", "outcome2", "outcome3", "outcome4"]
+TABLES = {**dict.fromkeys(OUTCOMES, MART_COLUMNS), "breakdowns": BREAKDOWN_COLUMNS}
 SHORTHAND = [CONFIDENTIAL, NOT_AVAILABLE, NOT_APPLICABLE]
 # the outcome tables' measures (the breakdown-only LGD rates are not among them)
 # (nor the measures of the returns themselves, outside the outcomes: not in the pack)
@@ -71,6 +72,7 @@ def test_the_sheets_are_the_guidance_s_in_order(staged_pack):
         "outcome2",
         "outcome3",
         "outcome4",
+        "breakdowns",
     )
     for name in SHEETS[1:]:
         sheet = book[name]
@@ -81,14 +83,16 @@ def test_the_sheets_are_the_guidance_s_in_order(staged_pack):
         assert int(ref.split(":")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) == sheet.max_row
 
 
-def test_each_outcome_sheet_reads_as_a_clean_table_of_the_csv_rows(staged_pack):
+def test_each_outcome_sheet_and_the_breakdowns_read_as_a_clean_table_of_the_csv_rows(
+    staged_pack,
+):
     _, folder, path = staged_pack
-    for table in OUTCOMES:
+    for table, columns in TABLES.items():
         csv = _csv(folder, table)
         skip = _header_row(path, table, "outcome")
         assert skip >= 1  # the title rows gptables puts above
         frame = pd.read_excel(path, sheet_name=table, skiprows=skip)
-        assert list(frame.columns) == list(MART_COLUMNS)
+        assert list(frame.columns) == list(columns)
         assert len(frame) == csv.height  # no blank row, no footnote below
         assert not frame.isna().any().any()  # no blank cell inside the table
         # with the shorthand read as missing, every figure column is numeric
@@ -97,8 +101,9 @@ def test_each_outcome_sheet_reads_as_a_clean_table_of_the_csv_rows(staged_pack):
             assert pd.api.types.is_numeric_dtype(numbers[column]), (table, column)
         assert numbers["suppressed"].dtype == bool
         assert numbers["outcome"].dtype.kind == "i"
+        keys = [c for c in columns if c in ("measure_code", "org", "dimension", "category")]
         for got, want in zip(frame.to_dict("records"), csv.iter_rows(named=True), strict=True):
-            for column in ("measure_code", "org", "period", "suppressed"):
+            for column in (*keys, "period", "suppressed"):
                 assert got[column] == want[column]
             for column in ("numerator", "denominator", "value"):
                 if want["suppressed"]:
@@ -118,7 +123,7 @@ def test_confidential_cells_are_text_and_every_other_figure_a_number(staged_pack
     _, folder, path = staged_pack
     book = openpyxl.load_workbook(path)
     confidential = 0
-    for table in OUTCOMES:
+    for table in TABLES:
         sheet = book[table]
         header = _header_row(path, table, "outcome") + 1  # 1-based
         names = [c.value for c in sheet[header]]
@@ -131,7 +136,7 @@ def test_confidential_cells_are_text_and_every_other_figure_a_number(staged_pack
                     confidential += cell.value == CONFIDENTIAL
                 else:
                     assert cell.data_type == "n" and isinstance(cell.value, int | float)
-    hidden = sum(_csv(folder, t)["suppressed"].sum() for t in OUTCOMES)
+    hidden = sum(_csv(folder, t)["suppressed"].sum() for t in TABLES)
     assert hidden > 0 and confidential >= 3 * hidden  # numerator, denominator, value at least
     # and no cell of any sheet is a formula
     for sheet in book.worksheets:
@@ -200,7 +205,8 @@ def test_the_notes_explain_shorthand_rules_definitions_and_returns(staged_pack):
     assert "Disclosure audit" in topics and "Data as at" in topics
     audit = notes["Note text"][topics.index("Disclosure audit")]
     assert audit == staged.facts.audit
-    assert audit.startswith(f"Audited: the {staged.rows.height} rows of the pack")
+    rows = staged.rows.height + staged.breakdowns.height
+    assert audit.startswith(f"Audited: the {rows} rows of the pack")
     assert staged.audit.passed and f"Result: {staged.audit.summary()}." in audit
     for definition, code in OUTCOME_MEASURES.select("definition", "measure_code").rows():
         assert f"Definition: {code}" in topics
@@ -209,6 +215,20 @@ def test_the_notes_explain_shorthand_rules_definitions_and_returns(staged_pack):
     for file_name in staged.versions["file_name"]:
         assert file_name in text
     assert f"{staged.facts.data_as_at_text} (the latest load" in text
+    # how many rows each rule hid, for the outcome tables and each breakdown dimension
+    tally = notes[notes["Topic"] == "Suppressions"]["Note text"].tolist()
+    assert tally == [count.text() for count in staged.facts.suppression]
+    assert [t.split(":")[0] for t in tally] == [
+        "outcome tables",
+        *(f"breakdowns by {d}" for d in ("lgd", "programme_of_care", "sex", "age_band")),
+    ]
+    assert any("rule 1 (a small count) " in t for t in tally)
+    # the breakdowns' categories, named
+    categories = notes[notes["Topic"].str.startswith("Categories: ")]
+    assert categories["Topic"].tolist() == [
+        f"Categories: {d}" for d in ("lgd", "programme_of_care", "sex", "age_band")
+    ]
+    assert "N09000003 Belfast; " in categories["Note text"].iloc[0]
 
 
 def test_cover_and_contents(staged_pack):
@@ -368,7 +388,7 @@ def test_libreoffice_opens_and_prints_it(staged_pack, tmp_path):
     _, folder, path = staged_pack
     pdf = convert(path, "pdf", tmp_path, tmp_path / "profile")
     pages = _pdf_pages(pdf)
-    rows = sum(_csv(folder, t).height for t in OUTCOMES)
+    rows = sum(_csv(folder, t).height for t in TABLES)
     # landscape, fit to width: 30 or more table rows a page (not the 169 pages of portrait strips)
     assert 10 <= len(pages) <= 10 + rows // 30, len(pages)
     assert pages[0].strip().startswith("Social Work Outcomes: ODB extract pack, 2025-26 Q4")

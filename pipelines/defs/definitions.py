@@ -2,13 +2,19 @@
 
 from dagster import Definitions, in_process_executor
 
-from pipelines.defs.assets.extract import odb_extract_pack
+from pipelines.defs.assets.extract import community_planning_pack, odb_extract_pack
 from pipelines.defs.assets.ingest import ingest_assets
 from pipelines.defs.assets.lineage import cull_report_asset
 from pipelines.defs.assets.operations import submission_status_report
 from pipelines.defs.dbt.assets import build_dbt_assets
 from pipelines.defs.dbt.project import dbt_project
-from pipelines.defs.jobs import build_models_job, ingest_jobs, land_jobs, odb_pack_job
+from pipelines.defs.jobs import (
+    build_models_job,
+    community_planning_pack_job,
+    ingest_jobs,
+    land_jobs,
+    odb_pack_job,
+)
 from pipelines.defs.resources import build_resources
 from pipelines.defs.retention import retention, weekly_retention
 from pipelines.defs.schedules import biannual_odb_extract, quarterly_regional_refresh
@@ -24,9 +30,17 @@ def build_defs(settings: Settings) -> Definitions:
             build_dbt_assets(dbt_project()),
             submission_status_report,
             odb_extract_pack,
+            community_planning_pack,
             cull_report_asset,
         ],
-        jobs=[*ingest_jobs, *land_jobs, build_models_job, odb_pack_job, retention],
+        jobs=[
+            *ingest_jobs,
+            *land_jobs,
+            build_models_job,
+            odb_pack_job,
+            community_planning_pack_job,
+            retention,
+        ],
         schedules=[quarterly_regional_refresh, biannual_odb_extract, weekly_retention],
         sensors=[landing_sensor, cull_report_automation],
         resources=build_resources(settings),

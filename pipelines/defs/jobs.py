@@ -41,6 +41,12 @@ odb_pack_job = define_asset_job(
     description="Write, gate and publish the ODB extract pack for a period.",
 )
 
+community_planning_pack_job = define_asset_job(
+    "community_planning_pack",
+    selection=AssetSelection.assets(AssetKey(["extracts", "community_planning_pack"])),
+    description="Write, gate and publish the Community Planning partner pack for a period.",
+)
+
 build_models_job = define_asset_job(
     BUILD_MODELS_JOB,
     selection=DBT_MODELS,

@@ -64,6 +64,7 @@ UNIT_FIGURES = {
     "percent": ("numerator", "denominator"),
     "mean": ("numerator", "denominator"),
     "median": ("denominator",),
+    "rate": ("numerator",),  # a count per 10,000 residents: the population is public
 }
 NOT_COUNTS = {("sum", "value"), ("mean", "numerator")}  # sums: no lower bound
 RATIOS = ("percent", "mean")
@@ -212,6 +213,8 @@ def _protected(row: dict, units: dict, t: Thresholds) -> list[str]:
 
     if unit in ("count", "sum"):
         return ["value"] if small(value) or small(num) else []
+    if unit == "rate":  # its numerator is a count; its denominator a population
+        return ["numerator"] if small(num) else []
     out = ["numerator"] if unit == "percent" and small(num) else []
     if small(den):
         out.append("denominator")

@@ -5,9 +5,9 @@ foreign key to the measure catalogue, the empty string as the missing value), wi
 size and sha256, so that ``frictionless validate datapackage.json`` checks both the content and
 the integrity of the files. The gate runs that validation (``validate_datapackage``).
 
-A resource is one ``TableResource`` in ``pack_resources``: a future ``csv/breakdowns.csv`` is one
-more entry, keyed on (measure_code, dimension, category, period) (``mart_fields`` plus its two
-columns).
+A resource is one ``TableResource``: ``pack_resources`` lists the ODB pack's (the outcome tables,
+``csv/breakdowns.csv`` keyed on (measure_code, dimension, category, period), the measure
+catalogue), ``partner_resources`` the partner pack's (its breakdowns and catalogue).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 
 from contracts import reference
-from pipelines.extract.disclosure import UNITS
+from pipelines.extract.disclosure import REGION, UNITS
 from pipelines.extract.facts import PackFacts
 from pipelines.safe_text import safe_frame
 
@@ -34,6 +34,8 @@ DIRECTIONS = ("up", "down", "none")
 MISSING = [""]
 MEASURES = "measures"
 MEASURES_PATH = "csv/measures.csv"
+BREAKDOWNS = "breakdowns"
+BREAKDOWNS_PATH = "csv/breakdowns.csv"
 MEASURE_FIELDS: dict[str, dict[str, Any]] = {
     "measure_code": {
         "type": "string",
@@ -52,7 +54,8 @@ MEASURE_FIELDS: dict[str, dict[str, Any]] = {
     },
     "unit": {
         "type": "string",
-        "description": "What the value is: a count, sum, percent (0-100), mean or median",
+        "description": "What the value is: a count, sum, percent (0-100), mean, median or "
+        "rate (per 10,000 residents)",
         "constraints": {"required": True, "enum": list(UNITS)},
     },
     "direction_of_good": {
@@ -81,6 +84,17 @@ MEASURE_FIELDS: dict[str, dict[str, Any]] = {
         "type": "string",
         "description": "A short name for readers of the summary",
         "constraints": {"pattern": TEXT_PATTERN},
+    },
+    "breakdowns": {
+        "type": "string",
+        "description": "The dimensions the measure is broken down by, space-separated",
+        "constraints": {"pattern": "[a-z_ ]*"},
+    },
+    "breakdown_only": {
+        "type": "boolean",
+        "description": "true for a measure only in the breakdowns (a rate per 10,000 residents)",
+        "trueValues": ["true"],
+        "falseValues": ["false"],
     },
 }
 
@@ -175,11 +189,80 @@ def _measure_foreign_key() -> dict[str, Any]:
     }
 
 
-def pack_resources(catalog: pl.DataFrame, orgs: Sequence[str]) -> list[TableResource]:
-    """The pack's CSV files: the four outcome tables, then the measure catalogue."""
+def breakdown_dimensions(catalog: pl.DataFrame) -> pl.DataFrame:
+    """(measure_code, dimension) for every dimension the catalog breaks a measure down by
+    (its ``breakdowns`` column: space-separated dimensions)."""
+    return (
+        catalog.select(
+            "measure_code",
+            dimension=pl.col("breakdowns").cast(pl.String).fill_null("").str.split(" "),
+        )
+        .explode("dimension")
+        .filter(pl.col("dimension") != "")
+    )
+
+
+def breakdown_fields(
+    codes: Sequence[str], outcomes: Sequence[int], categories: pl.DataFrame
+) -> list[dict]:
+    """The Table Schema fields of the breakdowns (measures.md, "Breakdowns"): the mart columns,
+    org always REGION, with ``dimension`` and ``category`` after ``org``."""
+    fields = mart_fields(codes, [REGION], outcomes)
+    fields[3]["description"] = "Always REGION: breakdowns are of the pooled records of all Trusts"
+    dimension = _code(
+        "dimension",
+        "What the region is broken down by",
+        categories["dimension"].unique(maintain_order=True).to_list(),
+    )
+    category = _code(
+        "category", "A category of the dimension", categories["category"].unique().sort().to_list()
+    )
+    return [*fields[:4], dimension, category, *fields[4:]]
+
+
+def breakdown_resource(catalog: pl.DataFrame, categories: pl.DataFrame) -> TableResource:
+    """``csv/breakdowns.csv`` of the measures of ``catalog`` that are broken down, by the
+    dimensions of ``categories``."""
+    dimensions = set(categories["dimension"])
+    codes = breakdown_dimensions(catalog).filter(pl.col("dimension").is_in(sorted(dimensions)))
+    broken_down = catalog.filter(pl.col("measure_code").is_in(codes["measure_code"].implode()))
+    outcomes = sorted({int(o) for o in broken_down["outcome"].to_list()})
+    return TableResource(
+        name=BREAKDOWNS,
+        path=BREAKDOWNS_PATH,
+        title="Measures for the region by one dimension at a time",
+        description="One row per (measure, dimension, category, period) up to the pack's period "
+        f"({', '.join(sorted(dimensions))}), with disclosure control applied (suppressed "
+        "figures empty, suppressed = true)",
+        fields=breakdown_fields(broken_down["measure_code"].to_list(), outcomes, categories),
+        primary_key=["measure_code", "dimension", "category", "period"],
+        foreign_keys=[_measure_foreign_key()],
+    )
+
+
+def measures_resource(catalog: pl.DataFrame) -> TableResource:
+    return TableResource(
+        name=MEASURES,
+        path=MEASURES_PATH,
+        title="Measure catalogue",
+        description="Every measure's code, outcome, OBA question, unit and definition",
+        fields=[{"name": c} | MEASURE_FIELDS.get(c, {"type": "string"}) for c in catalog.columns],
+        primary_key=["measure_code"],
+    )
+
+
+def pack_resources(
+    catalog: pl.DataFrame, orgs: Sequence[str], categories: pl.DataFrame | None = None
+) -> list[TableResource]:
+    """The ODB pack's CSV files: the four outcome tables, the breakdowns (by the dimensions of
+    ``categories``, when given), then the measure catalogue."""
     resources = []
+    outcome_measures = catalog
+    if "breakdown_only" in catalog.columns:
+        only = pl.col("breakdown_only").cast(pl.String).str.to_lowercase() == "true"
+        outcome_measures = catalog.filter(~only)
     for outcome in (1, 2, 3, 4):
-        codes = catalog.filter(pl.col("outcome").cast(pl.Int32) == outcome)["measure_code"]
+        codes = outcome_measures.filter(pl.col("outcome").cast(pl.Int32) == outcome)
         resources.append(
             TableResource(
                 name=f"outcome{outcome}",
@@ -187,24 +270,20 @@ def pack_resources(catalog: pl.DataFrame, orgs: Sequence[str]) -> list[TableReso
                 title=f"Outcome {outcome} measures by org and period",
                 description="One row per (measure, org, period) up to the pack's period, with "
                 "disclosure control applied (suppressed figures empty, suppressed = true)",
-                fields=mart_fields(codes.to_list(), orgs, [outcome]),
+                fields=mart_fields(codes["measure_code"].to_list(), orgs, [outcome]),
                 primary_key=["measure_code", "org", "period"],
                 foreign_keys=[_measure_foreign_key()],
             )
         )
-    resources.append(
-        TableResource(
-            name=MEASURES,
-            path=MEASURES_PATH,
-            title="Measure catalogue",
-            description="Every measure's code, outcome, OBA question, unit and definition",
-            fields=[
-                {"name": c} | MEASURE_FIELDS.get(c, {"type": "string"}) for c in catalog.columns
-            ],
-            primary_key=["measure_code"],
-        )
-    )
+    if categories is not None:
+        resources.append(breakdown_resource(catalog, categories))
+    resources.append(measures_resource(catalog))
     return resources
+
+
+def partner_resources(catalog: pl.DataFrame, categories: pl.DataFrame) -> list[TableResource]:
+    """The partner pack's CSV files: its breakdowns, then the catalogue of its measures."""
+    return [breakdown_resource(catalog, categories), measures_resource(catalog)]
 
 
 def write_measures_csv(path: Path, catalog: pl.DataFrame) -> Path:
@@ -213,14 +292,21 @@ def write_measures_csv(path: Path, catalog: pl.DataFrame) -> Path:
     return path
 
 
-def write_datapackage(folder: Path, resources: Sequence[TableResource], facts: PackFacts) -> Path:
+def write_datapackage(
+    folder: Path,
+    resources: Sequence[TableResource],
+    facts: PackFacts,
+    *,
+    name: str = "odb-extract",
+    about: str = "Outcome measures by Trust and for the region",
+) -> Path:
     """``datapackage.json`` over the (already written) resources in ``folder``."""
     descriptor = {
         "profile": "tabular-data-package",
-        "name": f"odb-extract-{facts.period.lower()}",
-        "title": f"Social Work Outcomes: ODB extract pack, {facts.period}",
-        "description": f"Outcome measures for {facts.periods_text}, by Trust and for the region, "
-        f"disclosure control applied; data as at {facts.data_as_at_text}.",
+        "name": f"{name}-{facts.period.lower()}",
+        "title": f"Social Work Outcomes: {facts.title}, {facts.period}",
+        "description": f"{about}, {facts.periods_text}, disclosure control applied; data as at "
+        f"{facts.data_as_at_text}.",
         "created": facts.built_at.replace(" ", "T"),
         "sources": [{"title": "Social Work Outcomes Warehouse: outcome marts"}],
         "resources": [resource.descriptor(folder) for resource in resources],

@@ -8,27 +8,34 @@ star, ascot, dsf, raw). Workforce and indicator measures pass through untouched.
    a count measure's value, a share's numerator or denominator, a mean's denominator.
 2. A share or mean whose denominator is from 1 to ``min_denominator - 1`` (default 1-9) is
    suppressed.
-3. Secondary, for the measures no relation links (people counts: REGION counts a person once,
-   so it is not the sum of the Trusts): where exactly one Trust row is suppressed and REGION is
-   shown, the smallest other non-zero Trust row (ties: the first by org code) is suppressed too.
-   "Smallest" is the value of a count and the denominator of a share or mean. measures.md names
-   count measures; a share or mean publishes its numerator and denominator, and REGION's
-   (pooled) ones give a lone hidden Trust's away by subtraction just the same, so
-   ``secondary_units`` covers all three by default. Where no other Trust row is non-zero, REGION
-   is suppressed instead (then REGION minus the zeros would be the hidden value).
+3. Secondary, for the measures that do not add up over the Trusts (people counts: REGION counts
+   a person once, so it is not the sum of the Trusts; no ``over_orgs`` relation): where exactly
+   one Trust row is suppressed and REGION is shown, the smallest other non-zero Trust row (ties:
+   the first by org code) is suppressed too. "Smallest" is the value of a count and the
+   denominator of a share or mean. measures.md names count measures; a share or mean publishes
+   its numerator and denominator, and REGION's (pooled) ones give a lone hidden Trust's away by
+   subtraction just the same, so ``secondary_units`` covers all three by default. Where no other
+   Trust row is non-zero, REGION is suppressed instead (then REGION minus the zeros would be the
+   hidden value).
 4. Zero is shown as zero (a zero count, a share of nothing: nothing to hide).
 5. Where a (measure, org)'s baseline row is suppressed (or not among the rows given), its
    ``baseline_value`` and ``change_from_baseline`` are empty in every row; a suppressed row
    shows no change.
 6. Linked figures (``seeds/measure_relations.csv``, read by ``relations``): across every
    relation the pack publishes (REGION = Σ Trusts for events and questionnaires, a DSF total =
-   Σ its functions, a count published twice, on time <= due), in every period, figures are
-   hidden until no figure rules 1-2 protect is pinned by the published ones (``secondary``:
-   sdcTable's SIMPLEHEURISTIC, the smallest figures first). This replaces rule 3 for the linked
-   measures, whose choice it generalises. Rows are hidden whole.
+   Σ its functions, REGION = Σ the categories of each breakdown dimension, a count published
+   twice, on time <= due), in every period, figures are hidden until no figure rules 1-2
+   protect is pinned by the published ones (``secondary``: sdcTable's SIMPLEHEURISTIC, the
+   smallest figures first), with the rows rules 1-3 hid already hidden. This replaces rule 3 for
+   the measures that add up over the Trusts, whose choice it generalises, and is rule 3 across
+   the categories of a dimension (each person is in exactly one category, so people counts add
+   up there). Rows are hidden whole.
 
 Breakdown rows (measures.md, "Breakdowns") go through ``disclose`` with the pack's rows, so
-that rules 1, 2, 5 and 6 hold across the categories of each dimension and REGION at once.
+that rules 1, 2, 5 and 6 hold across the categories of each dimension and REGION at once. A
+rate per 10,000 residents (unit ``rate``) publishes its count as its numerator (rule 1; a
+``same`` relation links it to the count) over a population (public: not protected), and a cell
+of a rate is hidden wherever its count is.
 
 A suppressed row has ``suppressed`` true and ``value``, ``numerator``, ``denominator`` empty.
 Thresholds come from ``[tool.sws.disclosure]`` in pyproject.toml. Rule 7, the audit, is
@@ -67,9 +74,23 @@ MART_COLUMNS = (
     "change_from_baseline",
     "suppressed",
 )
-UNITS = ("count", "sum", "percent", "mean", "median")
+# the breakdowns' columns (measures.md, "Breakdowns"): the mart columns with the key's two more
+BREAKDOWN_COLUMNS = (*MART_COLUMNS[:4], "dimension", "category", *MART_COLUMNS[4:])
+UNITS = ("count", "sum", "percent", "mean", "median", "rate")
 COUNT_LIKE = ("count", "sum")  # the value is the count itself (a controlled sum: none today)
 SHARES = ("percent",)
+# a rate per 10,000 residents: its numerator is a count (rule 1), its denominator a population
+# (public, never small: no rule 2)
+RATES = ("rate",)
+# why a row was hidden, in the order a reason is given (the first that applies)
+REASONS = {
+    "given": "suppressed in the rows given",
+    "rule 1": "rule 1 (a small count)",
+    "rule 2": "rule 2 (a small denominator)",
+    "rule 3": "rule 3 (secondary, across the Trusts)",
+    "rate": "a rate whose count is hidden",
+    "rule 6": "rule 6 (secondary, across linked figures)",
+}
 
 
 @dataclass(frozen=True)
@@ -134,6 +155,14 @@ class Thresholds:
             "subtractions, nor narrowed to a single value knowing that counts are not "
             "negative and that on-time events are at most the events due. A count published "
             "twice is suppressed in both places where that protects a figure.",
+            "Breakdowns (the region's figures by Local Government District, programme of care, "
+            "sex and age band): rules 1 and 2 apply to each category's figures; the categories "
+            "of a dimension add up to the region's figure (each person, event or "
+            "questionnaire is placed in exactly one category), so rules 3 and 6 hold across "
+            "the categories of each dimension, across the dimensions and against the Trusts' "
+            "and the region's figures at once. A rate per 10,000 residents publishes its count "
+            "(the population it is divided by is public) and is suppressed wherever its count "
+            "is.",
             "7. Audit: before the pack is published, a check independent of the suppression "
             "works out, for every suppressed figure, the range of values the published "
             "figures allow (linear programming); the pack is published only if no protected "
@@ -177,10 +206,13 @@ def measure_catalog(catalog: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class Disclosed:
-    """Rows with disclosure control applied: the pack's, and the breakdowns' (if given)."""
+    """Rows with disclosure control applied: the pack's, and the breakdowns' (if given), and
+    why each hidden row is hidden (``reasons``: ``measure_code``, ``org``, ``dimension``,
+    ``category`` ("" on pack rows), ``period``, ``reason``, a key of ``REASONS``)."""
 
     pack: pl.DataFrame
     breakdowns: pl.DataFrame | None = None
+    reasons: pl.DataFrame | None = None
 
 
 def apply_disclosure(
@@ -209,8 +241,8 @@ def disclose(
 ) -> Disclosed:
     """Disclosure control over the pack's rows and, at once, the breakdown rows (measures.md,
     "Breakdowns": the mart columns plus ``dimension`` and ``category``, org REGION), linked to
-    REGION's pack rows by the seed's ``over_categories`` relations. Each frame comes back with
-    its own row order and column types."""
+    REGION's pack rows by the seed's ``over_categories`` relations, and each rate to its count
+    by a ``same`` relation. Each frame comes back with its own row order and column types."""
     t = thresholds or Thresholds()
     rel = load_relations(relations)
     cat = measure_catalog(catalog).rename({"unit": "_unit", "controlled": "_controlled"})
@@ -218,15 +250,52 @@ def disclose(
     unknown = set(frame["measure_code"].unique().to_list()) - set(cat["measure_code"].to_list())
     if unknown:
         raise ValueError(f"measures not in the catalog: {', '.join(sorted(unknown))}")
-    linked = linked_measures(rel)
+    by_org = rel.filter(pl.col("kind") == "over_orgs")["measure_code"].to_list()
     frame = frame.join(cat, on="measure_code", how="left").with_columns(
-        _primary=_primary(t), _linked=pl.col("measure_code").is_in(linked)
+        _given=pl.col("suppressed"),
+        _rule_1=_rule_1(t),
+        _rule_2=_rule_2(t),
+        _linked=pl.col("measure_code").is_in(linked_measures(rel)),
+        _by_org=pl.col("measure_code").is_in(by_org),
     )
-    by_category = rel.filter(pl.col("kind") == "over_categories")["measure_code"]
+    frame = frame.with_columns(_primary=pl.col("_rule_1") | pl.col("_rule_2"))
+    _check_breakdowns_linked(frame, rel)
+    frame = _rule_3(frame, t)
+    hidden_6 = _rule_6(frame, rel, t)
+    frame = frame.with_columns(
+        _by_rule_6=pl.col("_row").is_in(sorted(hidden_6)),
+    ).with_columns(
+        _hidden=pl.col("_primary")
+        | pl.col("_secondary")
+        | pl.col("_by_rule_6")
+        | pl.col("suppressed")
+    )
+    frame = _rates_follow_counts(frame, rel)
+    frame = _blank(frame)
+    pack = frame.filter(pl.col("_source") == 0).sort("_row").select(marts.columns)
+    out = Disclosed(pack.cast(marts.schema), reasons=_reasons(frame))
+    if breakdowns is not None:
+        rows = frame.filter(pl.col("_source") == 1).sort("_row")
+        rows = rows.with_columns(
+            pl.col(c).replace("", None) for c in ("dimension", "category")
+        ).select(breakdowns.columns)
+        out = Disclosed(out.pack, rows.cast(breakdowns.schema), out.reasons)
+    return out
+
+
+def _check_breakdowns_linked(frame: pl.DataFrame, rel: pl.DataFrame) -> None:
+    """Every controlled breakdown measure adds up over categories (``over_categories``), or is
+    one count published again (a rate's numerator: ``same`` as a count that does)."""
+    by_category = set(rel.filter(pl.col("kind") == "over_categories")["measure_code"])
+    same = rel.filter(pl.col("kind") == "same")
+    for _, group in same.group_by("relation"):
+        codes = set(group["measure_code"])
+        if codes & by_category:
+            by_category |= codes
     unlinked = frame.filter(
         (pl.col("_source") == 1)
         & pl.col("_controlled")
-        & ~pl.col("measure_code").is_in(by_category.to_list())
+        & ~pl.col("measure_code").is_in(sorted(by_category))
     )
     if unlinked.height:
         raise ValueError(
@@ -234,24 +303,6 @@ def disclose(
             f"{', '.join(sorted(set(unlinked['measure_code'])))}: rules 3 and 6 cannot apply "
             "across its categories"
         )
-    frame = _rule_3(frame, t)
-    hidden_6 = _rule_6(frame, rel, t)
-    frame = frame.with_columns(
-        _hidden=pl.col("_primary")
-        | pl.col("_secondary")
-        | pl.col("_row").is_in(sorted(hidden_6))
-        | pl.col("suppressed")
-    )
-    frame = _blank(frame)
-    pack = frame.filter(pl.col("_source") == 0).sort("_row").select(marts.columns)
-    out = Disclosed(pack.cast(marts.schema))
-    if breakdowns is not None:
-        rows = frame.filter(pl.col("_source") == 1).sort("_row")
-        rows = rows.with_columns(
-            pl.col(c).replace("", None) for c in ("dimension", "category")
-        ).select(breakdowns.columns)
-        out = Disclosed(out.pack, rows.cast(breakdowns.schema))
-    return out
 
 
 def _stack(marts: pl.DataFrame, breakdowns: pl.DataFrame | None) -> pl.DataFrame:
@@ -274,43 +325,58 @@ def _stack(marts: pl.DataFrame, breakdowns: pl.DataFrame | None) -> pl.DataFrame
     return stacked.with_row_index("_row")
 
 
-def _primary(t: Thresholds) -> pl.Expr:
-    """Rules 1 and 2 (and 4: zero is never small)."""
+def _small(column: str, t: Thresholds) -> pl.Expr:
+    return pl.col(column).is_between(t.count_min, t.count_max).fill_null(False)
+
+
+def _thin(column: str, t: Thresholds) -> pl.Expr:
+    return ((pl.col(column) >= 1) & (pl.col(column) < t.min_denominator)).fill_null(False)
+
+
+def _rule_1(t: Thresholds) -> pl.Expr:
+    """Rule 1 (and 4: zero is never small): a small count, wherever the row publishes one."""
     unit = pl.col("_unit")
-
-    def small(column: str) -> pl.Expr:
-        return pl.col(column).is_between(t.count_min, t.count_max).fill_null(False)
-
-    def thin(column: str) -> pl.Expr:
-        return ((pl.col(column) >= 1) & (pl.col(column) < t.min_denominator)).fill_null(False)
-
     return (
         pl.when(~pl.col("_controlled"))
         .then(False)
         .when(unit.is_in(COUNT_LIKE))
-        .then(small("value") | small("numerator"))
+        .then(_small("value", t) | _small("numerator", t))
+        .when(unit.is_in(RATES))
+        .then(_small("numerator", t))
         .when(unit.is_in(SHARES))
-        .then(small("numerator") | small("denominator") | thin("denominator"))
-        .otherwise(small("denominator") | thin("denominator"))  # mean, median
+        .then(_small("numerator", t) | _small("denominator", t))
+        .otherwise(_small("denominator", t))  # mean, median
+    )
+
+
+def _rule_2(t: Thresholds) -> pl.Expr:
+    """Rule 2: a share, mean or median of a thin denominator (not a rate: a population)."""
+    unit = pl.col("_unit")
+    return (
+        pl.when(~pl.col("_controlled") | unit.is_in([*COUNT_LIKE, *RATES]))
+        .then(False)
+        .otherwise(_thin("denominator", t))
     )
 
 
 def _rule_3(frame: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
-    """Rule 3 for the pack's measures that no relation links (people counts): ``_secondary``."""
+    """Rule 3 for the pack's measures that do not add up over the Trusts (people counts: REGION
+    counts a person once; no ``over_orgs`` relation): ``_secondary``."""
     unit = pl.col("_unit")
     size = pl.when(unit.is_in(COUNT_LIKE)).then(pl.col("value")).otherwise(pl.col("denominator"))
     frame = frame.with_columns(_size=size)
     group = ["measure_code", "period"]
     is_trust = pl.col("org") != REGION
+    in_pack = pl.col("_source") == 0
     stats = frame.group_by(group).agg(
-        _trusts_hidden=(is_trust & pl.col("_primary")).sum(),
-        _region_shown=((~is_trust) & ~pl.col("_primary")).any(),
+        _trusts_hidden=(in_pack & is_trust & pl.col("_primary")).sum(),
+        _region_shown=(in_pack & ~is_trust & ~pl.col("_primary")).any(),
     )
     frame = frame.join(stats, on=group, how="left")
     needs_second = (
         pl.col("_controlled")
-        & ~pl.col("_linked")
-        & (pl.col("_source") == 0)
+        & ~pl.col("_by_org")
+        & in_pack
         & unit.is_in(list(t.secondary_units))
         & (pl.col("_trusts_hidden") == 1)
         & pl.col("_region_shown")
@@ -331,24 +397,82 @@ def _rule_3(frame: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
     )
     secondary = pl.concat([candidates, no_candidate.select(candidates.columns)])
     joined = frame.join(secondary, on=[*group, "org"], how="left")
-    is_second = pl.col("_secondary").fill_null(False) & (pl.col("_source") == 0)
+    is_second = pl.col("_secondary").fill_null(False) & in_pack
     return joined.with_columns(_secondary=is_second)
 
 
 def _rule_6(frame: pl.DataFrame, relations: pl.DataFrame, t: Thresholds) -> set[int]:
     """Rule 6: the rows to hide so that no figure rules 1-2 protect is pinned by the linked
-    published figures (``secondary.protect``), period by period."""
+    published figures (``secondary.protect``), period by period. Rows rules 1-3 hid are hidden
+    already."""
     rows = frame.filter(pl.col("_linked"))
     units = dict(zip(rows["measure_code"], rows["_unit"], strict=True))
     info = {row["_row"]: row for row in rows.to_dicts()}
     hidden: set[int] = set()
     for pc in linked_cells(rows, units, relations):
         ids = sorted(set(pc.cells.rows))
-        shut = {r for r in ids if info[r]["_primary"] or info[r]["suppressed"]}
+        shut = {
+            r for r in ids if info[r]["_primary"] or info[r]["_secondary"] or info[r]["suppressed"]
+        }
         hideable = {r for r in ids if info[r]["_controlled"]}
         targets = [target for r in ids for target in _targets(info[r], pc, t)]
         hidden |= protect(pc.cells, targets, shut, hideable)
     return hidden
+
+
+def rate_counts(relations: pl.DataFrame, units: Mapping[str, str]) -> dict[str, str]:
+    """rate measure -> the count measure its numerator is (the seed's ``same`` relations)."""
+    out = {}
+    same = relations.filter(pl.col("kind") == "same")
+    for _, group in same.group_by("relation", maintain_order=True):
+        members = list(zip(group["measure_code"], group["figure"], strict=True))
+        rates = [m for m, f in members if units.get(m) in RATES and f == "numerator"]
+        counts = [m for m, f in members if units.get(m) in COUNT_LIKE and f == "value"]
+        if len(rates) == 1 and len(counts) == 1:
+            out[rates[0]] = counts[0]
+    return out
+
+
+def _rates_follow_counts(frame: pl.DataFrame, relations: pl.DataFrame) -> pl.DataFrame:
+    """A cell of a rate is hidden where its count is (measures.md, "Breakdowns"): whatever
+    rule hid the count, the rate (count x 10,000 / a public population) would give it back."""
+    units = dict(zip(frame["measure_code"], frame["_unit"], strict=True))
+    pairs = rate_counts(relations, units)
+    if not pairs:
+        return frame.with_columns(_with_count=pl.lit(False))
+    place = ["org", "dimension", "category", "period"]
+    counts = frame.filter(pl.col("measure_code").is_in(list(pairs.values()))).select(
+        *place, _count=pl.col("measure_code"), _count_hidden=pl.col("_hidden")
+    )
+    frame = frame.with_columns(
+        _count=pl.col("measure_code").replace_strict(pairs, default=None, return_dtype=pl.String)
+    ).join(counts, on=[*place, "_count"], how="left")
+    with_count = pl.col("_count_hidden").fill_null(False) & ~pl.col("_hidden")
+    return frame.with_columns(_with_count=with_count, _hidden=pl.col("_hidden") | with_count).drop(
+        "_count", "_count_hidden"
+    )
+
+
+def _reasons(frame: pl.DataFrame) -> pl.DataFrame:
+    """The hidden rows and, for each, the first of ``REASONS`` that hid it."""
+    reason = (
+        pl.when(pl.col("_given"))
+        .then(pl.lit("given"))
+        .when(pl.col("_rule_1"))
+        .then(pl.lit("rule 1"))
+        .when(pl.col("_rule_2"))
+        .then(pl.lit("rule 2"))
+        .when(pl.col("_secondary"))
+        .then(pl.lit("rule 3"))
+        .when(pl.col("_unit").is_in(RATES))
+        .then(pl.lit("rate"))
+        .otherwise(pl.lit("rule 6"))
+    )
+    return (
+        frame.filter(pl.col("suppressed"))
+        .sort("_row")
+        .select("measure_code", "org", "dimension", "category", "period", reason=reason)
+    )
 
 
 def _targets(row: dict, pc: PeriodCells, t: Thresholds) -> list[Target]:
@@ -370,6 +494,8 @@ def _targets(row: dict, pc: PeriodCells, t: Thresholds) -> list[Target]:
     num, den = row["numerator"], row["denominator"]
     if unit in COUNT_LIKE:
         return [alone("value")] if small(row["value"]) else []
+    if unit in RATES:  # its denominator is a population: only the count is protected
+        return [alone("numerator")] if small(num) else []
     targets = [alone("numerator")] if unit in SHARES and small(num) else []
     if small(den):
         targets.append(alone("denominator"))

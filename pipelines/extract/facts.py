@@ -4,8 +4,12 @@ package and the gate report."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipelines.settings import sws_config
+
+if TYPE_CHECKING:
+    from pipelines.extract.tally import SuppressionCount
 
 DEFAULT_CONTACT = "The Social Work Outcomes Warehouse team"
 
@@ -19,6 +23,8 @@ class PackFacts:
     data_as_at: str | None  # the latest load of the returns used
     contact: str = DEFAULT_CONTACT
     audit: str | None = None  # one line: what the disclosure audit checked and its result
+    title: str = "ODB extract pack"  # which pack: "ODB extract pack", the partner pack's
+    suppression: tuple[SuppressionCount, ...] = ()  # rows each disclosure rule hid, per table
 
     @property
     def periods_text(self) -> str:

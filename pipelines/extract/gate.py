@@ -1,10 +1,12 @@
 """The extract pack's validation gate: a Great Expectations suite run as checkpoints, the
 Frictionless validation of ``datapackage.json`` and the disclosure audit's result.
 
-One checkpoint per extract table (``outcome1`` ... ``outcome4``, the frames of the CSV files as
-written) plus one over ``completeness`` (every measure x org x period that should have a row,
-and whether it has one). A pack is published only if every expectation passes, its data package
-is valid and the disclosure audit passed. The gate writes ``validation_result.json`` and
+One checkpoint per extract table (``outcome1`` ... ``outcome4`` and ``breakdowns``, the frames of
+the CSV files as written) plus ``completeness`` (every measure x org x period that should have a
+row, and whether it has one), ``breakdown_completeness`` (every breakdown measure x dimension
+category x period) and ``rates`` (each rate cell beside its count's: hidden alike). The partner
+pack has the breakdowns' three. A pack is published only if every expectation passes, its data
+package is valid and the disclosure audit passed. The gate writes ``validation_result.json`` and
 ``report.html`` (every expectation with its observed value and result, the data package and the
 audit; one self-contained page, readable offline) to the gate folder. Great Expectations' own
 Data Docs are not built: they load scripts and styles from CDNs.
@@ -25,17 +27,43 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from contracts.periods import Period
-from pipelines.extract.datapackage import OBA_TYPES, PackageValidation, validate_datapackage
-from pipelines.extract.disclosure import MART_COLUMNS, REGION, Thresholds, measure_catalog
+from pipelines.extract.datapackage import (
+    OBA_TYPES,
+    PackageValidation,
+    breakdown_dimensions,
+    validate_datapackage,
+)
+from pipelines.extract.disclosure import (
+    BREAKDOWN_COLUMNS,
+    MART_COLUMNS,
+    RATES,
+    REGION,
+    Thresholds,
+    measure_catalog,
+    rate_counts,
+)
 from pipelines.extract.facts import PackFacts
+from pipelines.extract.relations import load_relations
 
 if TYPE_CHECKING:
     import pandas as pd
 
 TABLES = ("outcome1", "outcome2", "outcome3", "outcome4")
+BREAKDOWNS = "breakdowns"
 COMPLETENESS = "completeness"
+BREAKDOWN_COMPLETENESS = "breakdown_completeness"
+RATE_CELLS = "rates"
 IDENTIFIER_COLUMNS = ("hcn", "worker_id", "person_key", "worker_key")
-TEXT_COLUMNS = ("measure_code", "oba_type", "org", "period", "baseline_period")
+TEXT_COLUMNS = (
+    "measure_code",
+    "oba_type",
+    "org",
+    "dimension",
+    "category",
+    "period",
+    "baseline_period",
+)
+BREAKDOWN_KEY = ["measure_code", "dimension", "category", "period"]
 NUMBER_COLUMNS = ("numerator", "denominator", "value", "baseline_value", "change_from_baseline")
 # the largest magnitude a figure may have: an HCN (or any 10-digit identifier) is larger
 LARGEST_FIGURE = 999_999_999
@@ -218,6 +246,59 @@ def completeness(tables: Mapping[str, pd.DataFrame], expected: pl.DataFrame) -> 
     return both.sort("table", *key).to_pandas()
 
 
+def expected_breakdown_keys(
+    file_versions: pl.DataFrame, catalog: pl.DataFrame, categories: pl.DataFrame, period: str
+) -> pl.DataFrame:
+    """(measure_code, dimension, category, period) rows the breakdowns up to ``period`` must have
+    (measures.md, "Breakdowns"): every category of each dimension the catalog breaks a measure
+    down by, in every period where REGION has a row for it (any org loaded its return).
+    ``categories``: (dimension, category) of the dimensions the pack carries."""
+    loaded = (
+        file_versions.filter(
+            pl.col("is_current") & pl.col("refused").is_null() & (pl.col("period") <= period)
+        )
+        .select("collection", "period")
+        .unique()
+    )
+    measures = breakdown_dimensions(catalog).join(
+        catalog.select("measure_code", collection="source_collection"), on="measure_code"
+    )
+    keys = measures.join(categories.select("dimension", "category"), on="dimension").join(
+        loaded, on="collection"
+    )
+    return keys.select(BREAKDOWN_KEY).unique().sort(BREAKDOWN_KEY)
+
+
+def breakdown_completeness(frame: pd.DataFrame, expected: pl.DataFrame) -> pd.DataFrame:
+    """One row per breakdown key expected or present: ``expected`` and ``present`` flags."""
+    present = pl.DataFrame(
+        {c: frame[c].astype(str).tolist() for c in BREAKDOWN_KEY},
+        schema=dict.fromkeys(BREAKDOWN_KEY, pl.String),
+    ).with_columns(present=pl.lit(True))
+    wanted = expected.select(BREAKDOWN_KEY).with_columns(expected=pl.lit(True))
+    both = wanted.join(present, on=BREAKDOWN_KEY, how="full", coalesce=True)
+    both = both.with_columns(pl.col("expected", "present").fill_null(False))
+    return both.sort(BREAKDOWN_KEY).to_pandas()
+
+
+def rate_cells(frame: pd.DataFrame, catalog: pl.DataFrame) -> pd.DataFrame:
+    """Each rate's cell beside its count's (the seed's ``same`` relations say which count):
+    ``suppressed`` and ``count_suppressed`` (empty where the count has no row)."""
+    units = dict(measure_catalog(catalog).select("measure_code", "unit").iter_rows())
+    pairs = rate_counts(load_relations(), units)
+    place = ["dimension", "category", "period"]
+    rows = pl.DataFrame(
+        {c: frame[c].astype(str).tolist() for c in ["measure_code", *place]}
+        | {"suppressed": frame["suppressed"].astype(bool).tolist()},
+        schema=dict.fromkeys(["measure_code", *place], pl.String) | {"suppressed": pl.Boolean},
+    )
+    counts = rows.select(*place, count=pl.col("measure_code"), count_suppressed="suppressed")
+    rates = rows.filter(pl.col("measure_code").is_in(list(pairs))).with_columns(
+        count=pl.col("measure_code").replace_strict(pairs, return_dtype=pl.String)
+    )
+    return rates.join(counts, on=[*place, "count"], how="left").sort("measure_code", *place)
+
+
 # -- the suite --------------------------------------------------------------------------
 
 
@@ -246,36 +327,11 @@ def table_expectations(
     """The expectations of one outcome table (each with a description used in messages)."""
     import great_expectations.expectations as gxe
 
-    equals, column, shown_and_in = _conditions()
+    _, column, _ = _conditions()
     cat = catalog.filter(pl.col("outcome").cast(pl.Int32) == outcome)
     typed = measure_catalog(cat)
-
-    def codes(*, units: Sequence[str], controlled: bool | None = None) -> list[str]:
-        rows = typed.filter(pl.col("unit").is_in(units))
-        if controlled is not None:
-            rows = rows.filter(pl.col("controlled") == controlled)
-        return rows["measure_code"].to_list()
-
-    small, thin = t.small_counts, sorted(set(t.small_counts) | set(t.thin_denominators))
-    counts, sums = codes(units=["count"]), codes(units=["sum"])
-    percents = codes(units=["percent"])
-    controlled_counts = codes(units=["count", "sum"], controlled=True)
-    controlled_shares = codes(units=["percent"], controlled=True)
-    controlled_ratios = codes(units=["percent", "mean", "median"], controlled=True)
     uncontrolled = typed.filter(~pl.col("controlled"))["measure_code"].to_list()
-    suppressed = equals("suppressed", True)
-
-    out = [
-        gxe.ExpectTableColumnsToMatchOrderedList(
-            column_list=list(MART_COLUMNS),
-            description="schema: exactly the mart columns, in order (so no identifier column "
-            f"such as {', '.join(IDENTIFIER_COLUMNS)})",
-        ),
-    ]
-    out += [
-        gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{c} is always given")
-        for c in ("outcome", "measure_code", "oba_type", "org", "period", "suppressed")
-    ]
+    out = _shape(MART_COLUMNS, "the mart columns")
     out += [
         gxe.ExpectColumnValuesToBeInSet(
             column="outcome", value_set=[outcome], description=f"outcome is {outcome}"
@@ -301,7 +357,139 @@ def table_expectations(
             description="one row per (measure, org, period)",
         ),
     ]
-    # value ranges
+    out += _figure_expectations(typed, t)
+    if uncontrolled:
+        out.append(
+            gxe.ExpectColumnValuesToBeInSet(
+                column="suppressed",
+                value_set=[False],
+                row_condition=column("measure_code").is_in(uncontrolled),
+                description="workforce and indicator measures are never suppressed",
+            )
+        )
+    return out
+
+
+# the columns of an outcome table or the breakdowns that are never empty
+NEVER_EMPTY = (
+    "outcome",
+    "measure_code",
+    "oba_type",
+    "org",
+    "dimension",
+    "category",
+    "period",
+    "suppressed",
+)
+
+
+def _shape(columns: Sequence[str], name: str) -> list:
+    """Exactly ``columns``, in order, and every column that is never empty given."""
+    import great_expectations.expectations as gxe
+
+    out = [
+        gxe.ExpectTableColumnsToMatchOrderedList(
+            column_list=list(columns),
+            description=f"schema: exactly {name}, in order (so no identifier column such as "
+            f"{', '.join(IDENTIFIER_COLUMNS)})",
+        ),
+    ]
+    return out + [
+        gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{c} is always given")
+        for c in columns
+        if c in NEVER_EMPTY
+    ]
+
+
+def breakdown_expectations(
+    catalog: pl.DataFrame, categories: pl.DataFrame, periods: Sequence[str], t: Thresholds
+) -> list:
+    """The expectations of the breakdowns table: the mart columns with ``dimension`` and
+    ``category``, REGION only, a catalog measure by a dimension the catalog breaks it down by,
+    a category of its dimension (``categories``: those of the dimensions the pack carries)."""
+    import great_expectations.expectations as gxe
+
+    dimensions = categories["dimension"].unique(maintain_order=True).to_list()
+    pairs = breakdown_dimensions(catalog).filter(pl.col("dimension").is_in(dimensions))
+    cat = catalog.filter(pl.col("measure_code").is_in(pairs["measure_code"].unique().implode()))
+    out = _shape(BREAKDOWN_COLUMNS, "the breakdowns' columns")
+    out += [
+        gxe.ExpectColumnValuesToBeInSet(
+            column="outcome",
+            value_set=sorted({int(o) for o in cat["outcome"].to_list()}),
+            description="outcome is a broken-down measure's outcome",
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="measure_code",
+            value_set=cat["measure_code"].to_list(),
+            description="measure_code is a catalog measure broken down by these dimensions",
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="oba_type", value_set=list(OBA_TYPES), description="oba_type is an OBA type"
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="org",
+            value_set=[REGION],
+            description="org is REGION (breakdowns are of the pooled records)",
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="dimension",
+            value_set=dimensions,
+            description=f"dimension is one the pack carries: {', '.join(dimensions)}",
+        ),
+        gxe.ExpectColumnPairValuesToBeInSet(
+            column_A="measure_code",
+            column_B="dimension",
+            value_pairs_set=[tuple(p) for p in pairs.iter_rows()],
+            description="each measure only by the dimensions the catalog breaks it down by",
+        ),
+        gxe.ExpectColumnPairValuesToBeInSet(
+            column_A="dimension",
+            column_B="category",
+            value_pairs_set=[tuple(p) for p in categories.select("dimension", "category").rows()],
+            description="category is a category of its dimension",
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="period",
+            value_set=list(periods),
+            description=f"period is one of the {len(periods)} periods up to the pack's",
+        ),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=BREAKDOWN_KEY,
+            description="one row per (measure, dimension, category, period)",
+        ),
+    ]
+    out += _figure_expectations(measure_catalog(cat), t)
+    out.append(
+        gxe.ExpectColumnValuesToNotMatchRegex(
+            column="category", regex=r"\d{10}", description="no 10-digit value in category"
+        )
+    )
+    return out
+
+
+def _figure_expectations(typed: pl.DataFrame, t: Thresholds) -> list:
+    """Value ranges, the suppression invariants and no identifiers, for a table of the
+    measures of ``typed`` (``disclosure.measure_catalog``)."""
+    import great_expectations.expectations as gxe
+
+    equals, column, shown_and_in = _conditions()
+
+    def codes(*, units: Sequence[str], controlled: bool | None = None) -> list[str]:
+        rows = typed.filter(pl.col("unit").is_in(units))
+        if controlled is not None:
+            rows = rows.filter(pl.col("controlled") == controlled)
+        return rows["measure_code"].to_list()
+
+    small, thin = t.small_counts, sorted(set(t.small_counts) | set(t.thin_denominators))
+    counts, sums, rates = codes(units=["count"]), codes(units=["sum"]), codes(units=RATES)
+    percents = codes(units=["percent"])
+    controlled_counts = codes(units=["count", "sum"], controlled=True)
+    controlled_numerators = codes(units=["percent", *RATES], controlled=True)
+    controlled_ratios = codes(units=["percent", "mean", "median"], controlled=True)
+    suppressed = equals("suppressed", True)
+
+    out = []
     if percents:
         out.append(
             gxe.ExpectColumnValuesToBeBetween(
@@ -312,22 +500,22 @@ def table_expectations(
                 description="a percentage is from 0 to 100",
             )
         )
-    if counts or sums:
+    if counts or sums or rates:
         out.append(
             gxe.ExpectColumnValuesToBeBetween(
                 column="value",
                 min_value=0,
-                row_condition=column("measure_code").is_in(counts + sums),
-                description="a count or sum is not negative",
+                row_condition=column("measure_code").is_in(counts + sums + rates),
+                description="a count, sum or rate is not negative",
             )
         )
-    if counts + sums + percents:
+    if counts + sums + percents + rates:
         out.append(
             gxe.ExpectColumnValuesToBeBetween(
                 column="numerator",
                 min_value=0,
-                row_condition=column("measure_code").is_in(counts + sums + percents),
-                description="the numerator of a count, sum or share is not negative",
+                row_condition=column("measure_code").is_in(counts + sums + percents + rates),
+                description="the numerator of a count, sum, share or rate is not negative",
             )
         )
     out.append(
@@ -351,13 +539,13 @@ def table_expectations(
                 description=f"no visible person-based count from {small[0]} to {small[-1]}",
             )
         )
-    if controlled_shares:
+    if controlled_numerators:
         out.append(
             gxe.ExpectColumnValuesToNotBeInSet(
                 column="numerator",
                 value_set=small,
-                row_condition=shown_and_in(controlled_shares),
-                description=f"no visible share numerator from {small[0]} to {small[-1]}",
+                row_condition=shown_and_in(controlled_numerators),
+                description=f"no visible share or rate numerator from {small[0]} to {small[-1]}",
             )
         )
     if controlled_ratios:
@@ -370,16 +558,7 @@ def table_expectations(
                 f"{thin[-1]}",
             )
         )
-    if uncontrolled:
-        out.append(
-            gxe.ExpectColumnValuesToBeInSet(
-                column="suppressed",
-                value_set=[False],
-                row_condition=column("measure_code").is_in(uncontrolled),
-                description="workforce and indicator measures are never suppressed",
-            )
-        )
-    # no identifiers (the other text columns are held to their value sets above)
+    # no identifiers (the other text columns are held to their value sets)
     out.append(
         gxe.ExpectColumnValuesToNotMatchRegex(
             column="baseline_period",
@@ -400,20 +579,45 @@ def table_expectations(
 
 
 def completeness_expectations() -> list:
+    return _completeness(
+        "every catalog measure x org x period whose return was loaded has a row",
+        "no row for a measure x org x period whose return was not loaded",
+    )
+
+
+def breakdown_completeness_expectations() -> list:
+    return _completeness(
+        "every broken-down measure x dimension category x period whose return was loaded has a row",
+        "no breakdown row for a measure x dimension category x period that should not have one",
+    )
+
+
+def _completeness(present: str, expected: str) -> list:
+    """Every key expected is present, and every key present is expected (columns ``present``
+    and ``expected`` of the outer join of the two)."""
     import great_expectations.expectations as gxe
 
     return [
         gxe.ExpectColumnValuesToBeInSet(
-            column="present",
-            value_set=[True],
-            description="completeness: every catalog measure x org x period whose return was "
-            "loaded has a row",
+            column="present", value_set=[True], description=f"completeness: {present}"
         ),
         gxe.ExpectColumnValuesToBeInSet(
-            column="expected",
-            value_set=[True],
-            description="completeness: no row for a measure x org x period whose return was "
-            "not loaded",
+            column="expected", value_set=[True], description=f"completeness: {expected}"
+        ),
+    ]
+
+
+def rate_expectations() -> list:
+    import great_expectations.expectations as gxe
+
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="count_suppressed", description="rates: each rate cell has its count's cell"
+        ),
+        gxe.ExpectColumnPairValuesToBeEqual(
+            column_A="suppressed",
+            column_B="count_suppressed",
+            description="rates: a rate cell is suppressed exactly where its count is",
         ),
     ]
 
@@ -425,20 +629,26 @@ def run_gate(
     tables: Mapping[str, pd.DataFrame],
     *,
     catalog: pl.DataFrame,
-    expected: pl.DataFrame,
+    expected: pl.DataFrame | None,
     periods: Sequence[str],
     orgs: Sequence[str],
     thresholds: Thresholds,
+    categories: pl.DataFrame | None = None,
+    expected_breakdowns: pl.DataFrame | None = None,
     package: Path | None = None,
     audit: Any = None,
     facts: PackFacts | None = None,
     out_dir: Path | None = None,
 ) -> GateResult:
-    """Validate the four extract tables, then the data package at ``package`` (when given), and
-    take the disclosure ``audit``'s result; write ``validation_result.json`` and ``report.html``
-    into ``out_dir`` (when given)."""
-    missing = [name for name in TABLES if name not in tables]
-    if missing:
+    """Validate the extract tables (the four outcome tables, with ``expected`` their keys; the
+    breakdowns, with ``categories`` those of the dimensions carried and ``expected_breakdowns``
+    their keys), then the data package at ``package`` (when given), and take the disclosure
+    ``audit``'s result; write ``validation_result.json`` and ``report.html`` into ``out_dir``
+    (when given)."""
+    missing = [name for name in TABLES if name not in tables] if expected is not None else []
+    if BREAKDOWNS in tables and (categories is None or expected_breakdowns is None):
+        missing.append("the breakdowns' categories and expected keys")
+    if missing or not tables:
         raise ValueError(f"the gate needs every extract table: missing {', '.join(missing)}")
     run_at = dt.datetime.now(dt.UTC)
     expectations, described = run_expectations(
@@ -448,6 +658,8 @@ def run_gate(
         periods=periods,
         orgs=orgs,
         thresholds=thresholds,
+        categories=categories,
+        expected_breakdowns=expected_breakdowns,
     )
     gate = GateResult(
         expectations=tuple(expectations),
@@ -472,6 +684,7 @@ def run_gate(
         "failed_expectations": [str(f) for f in gate.failures],
         "data_package": None if gate.package is None else _package_document(gate.package),
         "disclosure_audit": None if audit is None else _audit_document(audit),
+        "suppression": [_suppression_document(c) for c in (facts.suppression if facts else ())],
         "checkpoints": described,
     }
     gate.result_path.write_text(json.dumps(document, indent=2, default=str))
@@ -480,6 +693,16 @@ def run_gate(
         encoding="utf-8",
     )
     return gate
+
+
+def _suppression_document(count: Any) -> dict:
+    return {
+        "table": count.table,
+        "rows": count.rows,
+        "shown": count.shown,
+        "hidden": count.hidden,
+        "hidden_by": dict(count.hidden_by),
+    }
 
 
 def _package_document(package: PackageValidation) -> dict:
@@ -505,10 +728,12 @@ def run_expectations(
     tables: Mapping[str, pd.DataFrame],
     *,
     catalog: pl.DataFrame,
-    expected: pl.DataFrame,
+    expected: pl.DataFrame | None,
     periods: Sequence[str],
     orgs: Sequence[str],
     thresholds: Thresholds,
+    categories: pl.DataFrame | None = None,
+    expected_breakdowns: pl.DataFrame | None = None,
 ) -> tuple[list[ExpectationResult], dict[str, Any]]:
     """Every expectation's result, checkpoint by checkpoint, and each checkpoint's description
     (Great Expectations' ``describe_dict``)."""
@@ -517,27 +742,42 @@ def run_expectations(
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_pandas("odb_extract")
-    frames = {name: tables[name] for name in TABLES}
-    frames[COMPLETENESS] = completeness(frames, expected)
-    suites = {
-        name: table_expectations(int(name[-1]), catalog, periods, orgs, thresholds)
-        for name in TABLES
-    } | {COMPLETENESS: completeness_expectations()}
+    source = context.data_sources.add_pandas("extract")
+    frames: dict[str, pd.DataFrame] = {}
+    suites: dict[str, list] = {}
+    outcome_tables = {name: tables[name] for name in TABLES if name in tables}
+    for name, frame in outcome_tables.items():
+        frames[name] = frame
+        suites[name] = table_expectations(int(name[-1]), catalog, periods, orgs, thresholds)
+    if BREAKDOWNS in tables:
+        frames[BREAKDOWNS] = tables[BREAKDOWNS]
+        suites[BREAKDOWNS] = breakdown_expectations(catalog, categories, periods, thresholds)
+    if expected is not None:
+        frames[COMPLETENESS] = completeness(outcome_tables, expected)
+        suites[COMPLETENESS] = completeness_expectations()
+    if BREAKDOWNS in tables:
+        frames[BREAKDOWN_COMPLETENESS] = breakdown_completeness(
+            tables[BREAKDOWNS], expected_breakdowns
+        )
+        suites[BREAKDOWN_COMPLETENESS] = breakdown_completeness_expectations()
+        rates = rate_cells(tables[BREAKDOWNS], catalog)
+        if rates.height:
+            frames[RATE_CELLS] = rates.to_pandas()
+            suites[RATE_CELLS] = rate_expectations()
 
     results: list[ExpectationResult] = []
     described: dict[str, Any] = {}
     for name, expectations in suites.items():
         batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole")
         suite = context.suites.add(
-            gx.ExpectationSuite(name=f"odb_extract.{name}", expectations=expectations)
+            gx.ExpectationSuite(name=f"extract.{name}", expectations=expectations)
         )
         definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"odb_extract.{name}", data=batch, suite=suite)
+            gx.ValidationDefinition(name=f"extract.{name}", data=batch, suite=suite)
         )
         checkpoint = context.checkpoints.add(
             gx.Checkpoint(
-                name=f"odb_extract.{name}",
+                name=f"extract.{name}",
                 validation_definitions=[definition],
                 result_format={"result_format": "SUMMARY"},
             )

@@ -38,6 +38,7 @@ FIGURES_BY_UNIT = {
     "percent": ("numerator", "denominator"),
     "mean": ("numerator", "denominator"),
     "median": ("denominator",),
+    "rate": ("numerator",),  # the count; its denominator, a population, is not protected
 }
 SUMS = {("sum", "value"), ("mean", "numerator")}  # not counts: no lower bound
 RELATION_COLUMNS = ("relation", "kind", "role", "measure_code", "figure", "dimension")

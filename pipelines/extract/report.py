@@ -4,6 +4,7 @@ Self-contained: inline CSS and inline SVG, no script, no external reference. Per
 table of the period's measures by Trust and REGION (suppressed figures as ``[c]``), then per
 measure a small "turn the curve" chart (``chart.line_chart``): its trend per Trust and REGION
 over the periods up to the pack's, against REGION's baseline (dashed), its figures in a table.
+Then, where the pack carries them, the breakdowns (``breakdown_report``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ OUTCOMES = {
     2: "A skilled, confident and resilient workforce",
     3: "Effective interventions and services",
     4: "A valued and respected profession",
+}
+DIMENSION_LABELS = {
+    "lgd": "Local Government District",
+    "programme_of_care": "Programme of care",
+    "sex": "Sex",
+    "age_band": "Age band",
 }
 OBA_LABELS = {
     "how_much": "How much did we do?",
@@ -65,6 +72,8 @@ def fmt(value: float | None, unit: str) -> str:
         return f"{value:.1f}%"
     if unit == "mean":
         return f"{value:,.2f}"
+    if unit == "rate":
+        return f"{value:,.1f}"
     if unit == "count" or float(value).is_integer():
         return f"{value:,.0f}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
@@ -98,7 +107,8 @@ def _cell_text(row: dict | None, unit: str) -> str:
     return CONFIDENTIAL if row["suppressed"] else fmt(row["value"], unit)
 
 
-def _cell(row: dict | None, unit: str, *, region: bool) -> dict:
+def figure_cell(row: dict | None, unit: str, *, region: bool = False) -> dict:
+    """A table cell of one figure: its text, a CSS class and why it is empty (``[c]``)."""
     css = ["region"] if region else []
     if row is not None and row["suppressed"]:
         css.append("suppressed")
@@ -115,7 +125,9 @@ def _table_row(m: Measure, rows: dict, period: str, orgs: Sequence[str]) -> dict
         "definition": m.definition,
         "code": m.code,
         "oba_label": OBA_LABELS.get(m.oba_type, m.oba_type),
-        "cells": [_cell(rows.get((m.code, o, period)), m.unit, region=o == REGION) for o in orgs],
+        "cells": [
+            figure_cell(rows.get((m.code, o, period)), m.unit, region=o == REGION) for o in orgs
+        ],
         "baseline": fmt(region["baseline_value"], m.unit) if shown_baseline else None,
         "baseline_period": periods_label(region["baseline_period"]) if shown_baseline else None,
         "change": change,
@@ -210,10 +222,12 @@ def render_report(
     data_as_at: str | None,
     quality: pl.DataFrame | None = None,
     quality_catalog: pl.DataFrame | None = None,
+    breakdowns: dict | None = None,
 ) -> str:
     """The report for ``period`` from the disclosed extract rows up to it; ``quality``: the
     measures of the returns themselves (``marts.return_quality_measures``), with their
-    catalogue rows, for "How well are the returns doing"."""
+    catalogue rows, for "How well are the returns doing"; ``breakdowns``: the section of the
+    breakdowns (``breakdown_report.breakdown_sections``), if any."""
     periods = sorted(frame["period"].unique().to_list())
     rows = {(r["measure_code"], r["org"], r["period"]): r for r in frame.iter_rows(named=True)}
     measures = _measures(catalog)
@@ -244,5 +258,6 @@ def render_report(
         deadline_days=sws_config()["submission_deadline_days"],
         rules=thresholds.rules(),
         no_value=NO_VALUE,
+        breakdowns=breakdowns,
         symbols_note=SYMBOLS_NOTE,
     )

@@ -1,7 +1,8 @@
 """The pack's workbook, ``odb_extract_<P>.xlsx``, laid out as the Analysis Function's
 "Releasing statistics in spreadsheets" asks, by gptables (on xlsxwriter).
 
-Sheets: ``cover``, ``contents``, ``notes``, ``summary``, ``outcome1`` ... ``outcome4``. Each
+Sheets: ``cover``, ``contents``, ``notes``, ``summary``, ``outcome1`` ... ``outcome4``,
+``breakdowns``. Each
 table stands alone on its sheet under its title rows, with nothing below it and no blank or
 merged cell inside it: a gap holds a shorthand (``symbols``), ``[c]`` for a suppressed figure.
 Numbers are stored as numbers and text as text (never a formula or a link). After gptables lays
@@ -23,9 +24,14 @@ import pandas as pd
 import polars as pl
 from gptables.core.gptable import FormatList
 
-from pipelines.extract.disclosure import MART_COLUMNS, REGION, Thresholds
+from pipelines.extract.disclosure import (
+    BREAKDOWN_COLUMNS,
+    MART_COLUMNS,
+    REGION,
+    Thresholds,
+)
 from pipelines.extract.facts import PackFacts
-from pipelines.extract.report import OUTCOMES, periods_label
+from pipelines.extract.report import DIMENSION_LABELS, OUTCOMES, periods_label
 from pipelines.extract.symbols import CONFIDENTIAL, MEANINGS, NOT_APPLICABLE, NOT_AVAILABLE
 
 SHEETS = (
@@ -37,6 +43,7 @@ SHEETS = (
     "outcome2",
     "outcome3",
     "outcome4",
+    "breakdowns",
 )
 # text stays text: no "=..." formula, no "http://..." link, no "1e3" number from a string
 WORKBOOK_OPTIONS = {
@@ -50,6 +57,7 @@ NUMBER_FORMATS = {
     "percent": "0.0",
     "mean": "0.00",
     "median": "0.0",
+    "rate": "0.0",
 }
 UNIT_LABELS = {
     "count": "number",
@@ -57,6 +65,7 @@ UNIT_LABELS = {
     "percent": "percent",
     "mean": "mean",
     "median": "median",
+    "rate": "per 10,000 residents",
 }
 LEGEND = [f"{symbol} = {meaning.split(':')[0]}" for symbol, meaning in MEANINGS.items()]
 NOTES_WIDTHS = (14, 48, 110)  # note number, topic, text (the text wraps)
@@ -74,16 +83,45 @@ def write_workbook(
     facts: PackFacts,
     thresholds: Thresholds,
     orgs: Sequence[str],
+    breakdowns: pl.DataFrame | None = None,
+    categories: pl.DataFrame | None = None,
 ) -> None:
-    """The workbook of the pack's rows (disclosed, every period up to ``facts.period``)."""
+    """The workbook of the pack's rows (disclosed, every period up to ``facts.period``) and,
+    when given, its breakdown rows (``categories``: dimension, category, category_label)."""
     tables = {
-        "notes": notes_table(catalog, versions, facts=facts, thresholds=thresholds),
+        "notes": notes_table(
+            catalog, versions, facts=facts, thresholds=thresholds, categories=categories
+        ),
         "summary": summary_table(rows, catalog, period=facts.period, orgs=orgs),
     }
-    for name in SHEETS[4:]:
+    for name in SHEETS[4:8]:
         tables[name] = outcome_table(rows.filter(pl.col("outcome") == int(name[-1])), name, facts)
-    sheets = {"contents": contents_table(tables), **tables}
-    cover_page = cover(facts)
+    if breakdowns is not None:
+        tables["breakdowns"] = breakdown_table(breakdowns, facts)
+    produce_workbook(
+        path,
+        tables,
+        cover(facts, breakdowns=breakdowns is not None),
+        title=f"ODB extract pack {facts.period}",
+        subject="Social Work Outcomes (E-Framework): outcome measures",
+        data_as_at=facts.data_as_at_text,
+    )
+
+
+def produce_workbook(
+    path: Path,
+    tables: Mapping[str, gpt.GPTable],
+    cover_page: gpt.Cover,
+    *,
+    title: str,
+    subject: str,
+    data_as_at: str,
+    descriptions: Mapping[str, str] | None = None,
+) -> None:
+    """gptables lays out the cover, a contents sheet (``descriptions``: of sheets, where not
+    the default) and ``tables`` (one a sheet, in order; ``notes`` among them), then the print
+    setup."""
+    sheets = {"contents": contents_table(tables, descriptions), **tables}
     with warnings.catch_warnings():
         # the notes sheet is ours (a GPTable), not gptables' numbered notes_table; and
         # gptables' own use of pandas is not the reader's concern
@@ -100,10 +138,10 @@ def write_workbook(
         )
     book.set_properties(
         {
-            "title": f"ODB extract pack {facts.period}",
-            "subject": "Social Work Outcomes (E-Framework): outcome measures",
+            "title": title,
+            "subject": subject,
             "author": "Social Work Outcomes Warehouse",
-            "comments": f"Data as at {facts.data_as_at_text}",
+            "comments": f"Data as at {data_as_at}",
         }
     )
     page_setup(book, sheets, cover_page)
@@ -147,7 +185,7 @@ def page_setup(book: Any, sheets: Mapping[str, gpt.GPTable], cover_page: gpt.Cov
         for col, width in enumerate(column_widths(gptable.table)):
             sheet.set_column(col, col, width)
         sheet.repeat_rows(top)
-        if sheet.get_name() == "summary" or sheet.get_name().startswith("outcome"):
+        if sheet.get_name() not in ("contents", "notes"):  # a table of figures
             sheet.freeze_panes(top + 1, 0)
         sheet.set_row(0, LINE_HEIGHTS[TITLE_SIZE])
         sheet.set_row(top, 2 * LINE_HEIGHTS[BODY_SIZE])  # headings wrap on two lines
@@ -239,33 +277,54 @@ def _literal(text: str) -> FormatList:
     return FormatList([{}, text])
 
 
-def cover(facts: PackFacts) -> gpt.Cover:
+def cover(facts: PackFacts, *, breakdowns: bool = True) -> gpt.Cover:
     period = periods_label(facts.period)
-    intro = [
+    by = (
+        " The measures built from records about people are also broken down, for the region, "
+        "by Local Government District, programme of care, sex and age band (the breakdowns "
+        "sheet), with each district's rates per 10,000 residents."
+        if breakdowns
+        else ""
+    )
+    return cover_page(
+        f"ODB extract pack, {period}",
         f"Outcome measures of the E-Framework for social work in Northern Ireland, for the "
         f"Outcomes Delivery Board: every measure of the four outcomes for {period}, by Trust "
         "and for the region, with each measure's baseline and change from it, and every "
-        f"period from {periods_label(facts.periods[0])} to {period}.",
-        f"Period: {period}",
+        f"period from {periods_label(facts.periods[0])} to {period}.{by}",
+        facts,
+        source="Source: the Social Work Outcomes Warehouse, outcome marts built from the five "
+        "HSC Trusts' returns (Star, ASCOT, DSF, RAW, workforce, indicators). Regional figures "
+        "are computed from the pooled records of all Trusts, not averaged.",
+        holds="What the pack holds: this workbook (the contents sheet lists its sheets); csv/ "
+        "with outcome1.csv to outcome4.csv (the rows of the outcome sheets, suppressed figures "
+        "empty), "
+        + ("breakdowns.csv (the rows of the breakdowns sheet), " if breakdowns else "")
+        + "and measures.csv (the measure catalogue); datapackage.json (a Frictionless "
+        "Data Package describing the CSV files); report.html (the board's report); "
+        "gate/report.html (the validation gate and disclosure audit); SHA256SUMS.",
+    )
+
+
+def cover_page(title: str, purpose: str, facts: PackFacts, *, source: str, holds: str) -> gpt.Cover:
+    """A pack's cover: its purpose, the period and dates, who it is for, its source, what it
+    holds and the shorthand for a suppressed figure."""
+    intro = [
+        purpose,
+        f"Period: {periods_label(facts.period)}",
         f"Periods included: {facts.periods_text}",
         f"Data as at: {facts.data_as_at_text} (the latest load of the returns used)",
         f"Built: {facts.built_at}",
         f"Prepared for: {facts.consumer}",
     ]
     about = [
-        "Source: the Social Work Outcomes Warehouse, outcome marts built from the five HSC "
-        "Trusts' returns (Star, ASCOT, DSF, RAW, workforce, indicators). Regional figures are "
-        "computed from the pooled records of all Trusts, not averaged.",
-        "What the pack holds: this workbook (the contents sheet lists its sheets); csv/ with "
-        "outcome1.csv to outcome4.csv (the rows of the outcome sheets, suppressed figures "
-        "empty) and measures.csv (the measure catalogue); datapackage.json (a Frictionless "
-        "Data Package describing the CSV files); report.html (the board's report); "
-        "gate/report.html (the validation gate and disclosure audit); SHA256SUMS.",
+        source,
+        holds,
         f"Suppressed figures are shown as {CONFIDENTIAL} (confidential); the notes sheet "
         "explains every shorthand and the disclosure control rules.",
     ]
     return gpt.Cover(
-        title=f"Social Work Outcomes: ODB extract pack, {period}",
+        title=f"Social Work Outcomes: {title}",
         intro=[_literal(line) for line in intro],
         about=[_literal(line) for line in about],
         contact=[_literal(facts.contact)],
@@ -274,14 +333,23 @@ def cover(facts: PackFacts) -> gpt.Cover:
     )
 
 
-def contents_table(tables: Mapping[str, gpt.GPTable]) -> gpt.GPTable:
-    described = {
-        "cover": "Title, period, data as at, source, contact and what the pack holds",
-        "notes": "Shorthand, disclosure control rules and audit, definitions of the measures, "
-        "returns and versions used",
-        "summary": "Every measure for the period by Trust and for the region, with the "
-        "region's baseline and change from it",
-    }
+SHEET_DESCRIPTIONS = {
+    "cover": "Title, period, data as at, source, contact and what the pack holds",
+    "notes": "Shorthand, disclosure control rules, audit and suppressions, definitions of the "
+    "measures, returns and versions used",
+    "summary": "Every measure for the period by Trust and for the region, with the "
+    "region's baseline and change from it",
+    "breakdowns": "Every broken-down measure for the region by one dimension at a time "
+    "(category), every period",
+}
+
+
+def contents_table(
+    tables: Mapping[str, gpt.GPTable], descriptions: Mapping[str, str] | None = None
+) -> gpt.GPTable:
+    """Every sheet with a one-line description (``descriptions`` over ``SHEET_DESCRIPTIONS``;
+    else the table's title)."""
+    described = {**SHEET_DESCRIPTIONS, **(descriptions or {})}
     labels = ["cover", *tables]
     frame = pd.DataFrame(
         {
@@ -372,10 +440,16 @@ def summary_table(
     )
 
 
-def _hidden_baselines(rows: pl.DataFrame) -> set[tuple[str, str]]:
-    """(measure, org) whose baseline figure disclosure control hid (rule 5)."""
+def _series(rows: pl.DataFrame) -> list[str]:
+    """The columns naming a series of rows with one baseline: (measure, org), and (dimension,
+    category) in the breakdowns."""
+    return [c for c in ("measure_code", "org", "dimension", "category") if c in rows.columns]
+
+
+def _hidden_baselines(rows: pl.DataFrame) -> set[tuple[str, ...]]:
+    """The series (``_series``) whose baseline figure disclosure control hid (rule 5)."""
     hidden = rows.filter((pl.col("period") == pl.col("baseline_period")) & pl.col("suppressed"))
-    return set(zip(hidden["measure_code"], hidden["org"], strict=True))
+    return set(hidden.select(_series(rows)).iter_rows())
 
 
 def _gaps(row: dict, *, baseline_hidden: bool) -> dict[str, float | str | bool]:
@@ -402,17 +476,18 @@ def _gaps(row: dict, *, baseline_hidden: bool) -> dict[str, float | str | bool]:
     return out
 
 
-def outcome_cells(rows: pl.DataFrame) -> pd.DataFrame:
-    """The mart columns of ``rows`` as the workbook shows them: numbers, text, booleans, and a
+def outcome_cells(rows: pl.DataFrame, columns: Sequence[str] = MART_COLUMNS) -> pd.DataFrame:
+    """The ``columns`` of ``rows`` as the workbook shows them: numbers, text, booleans, and a
     shorthand in every empty cell (``[c]`` where disclosure control hid the figure)."""
     hidden_baselines = _hidden_baselines(rows)
+    series = _series(rows)
     lines = []
-    for row in rows.select(MART_COLUMNS).iter_rows(named=True):
-        hidden = (row["measure_code"], row["org"]) in hidden_baselines
+    for row in rows.select(columns).iter_rows(named=True):
+        hidden = tuple(row[c] for c in series) in hidden_baselines
         line = row | _gaps(row, baseline_hidden=hidden)
         line["baseline_period"] = row["baseline_period"] or NOT_APPLICABLE
         lines.append(line)
-    return pd.DataFrame(lines, columns=list(MART_COLUMNS), dtype=object)
+    return pd.DataFrame(lines, columns=list(columns), dtype=object)
 
 
 def outcome_table(rows: pl.DataFrame, name: str, facts: PackFacts) -> gpt.GPTable:
@@ -445,12 +520,49 @@ def outcome_table(rows: pl.DataFrame, name: str, facts: PackFacts) -> gpt.GPTabl
     )
 
 
-def notes_table(
-    catalog: pl.DataFrame, versions: pl.DataFrame, *, facts: PackFacts, thresholds: Thresholds
+def breakdown_table(
+    rows: pl.DataFrame, facts: PackFacts, *, name: str = "breakdowns", about: str = ""
 ) -> gpt.GPTable:
+    """Every breakdown row of the pack (the columns of csv/breakdowns.csv)."""
+    dimensions = ", ".join(
+        DIMENSION_LABELS.get(d, d).lower() for d in rows["dimension"].unique(maintain_order=True)
+    )
+    if rows.is_empty():
+        frame = pd.DataFrame({"Note": [f"No rows: no breakdown up to {facts.period}."]})
+    else:
+        frame = outcome_cells(rows, BREAKDOWN_COLUMNS)
+    return gpt.GPTable(
+        table=frame,
+        table_name=f"{name}_table",
+        additional_formatting=text_indent(frame),
+        title=f"Breakdowns: {about or 'every broken-down measure'} for the region by "
+        f"{dimensions or 'dimension'}, every period {facts.periods_text}",
+        subtitles=[
+            f"The same rows as csv/{name}.csv: the mart columns with dimension and category; "
+            "the notes sheet defines each measure by its code and names each category."
+        ],
+        legend=LEGEND,
+        source="Source: Social Work Outcomes Warehouse, breakdowns mart (disclosure control "
+        "applied)",
+    )
+
+
+def notes_table(
+    catalog: pl.DataFrame,
+    versions: pl.DataFrame,
+    *,
+    facts: PackFacts,
+    thresholds: Thresholds,
+    categories: pl.DataFrame | None = None,
+    returns_in_full: bool = True,
+) -> gpt.GPTable:
+    """Shorthand, the rules, the audit and suppressions, period, definitions, the breakdowns'
+    categories (``categories``) and the returns used (``returns_in_full``: with file name,
+    size and checksum; else which return, version and when it was loaded)."""
     notes: list[tuple[str, str]] = [("Shorthand", f"{s} {m}") for s, m in MEANINGS.items()]
     notes += [("Disclosure control", rule) for rule in thresholds.rules()]
     notes.append(("Disclosure audit", facts.audit or "The disclosure audit was not run."))
+    notes += [("Suppressions", count.text()) for count in facts.suppression]
     notes += [
         ("Period", f"{facts.period}; periods included {facts.periods_text}"),
         ("Data as at", f"{facts.data_as_at_text} (the latest load of the returns used)"),
@@ -467,16 +579,28 @@ def notes_table(
                 f"{'applied' if controlled else 'not applied'}): {m['definition']}",
             )
         )
-    for v in versions.iter_rows(named=True):
-        notes.append(
-            (
-                "Return used",
-                f"{v['collection']} {v['org']} {v['period']} version {v['version']}: file "
-                f"{v['file_name']}, received {v['received_at']}, loaded {v['loaded_at']}; "
-                f"{v['rows']} rows, {v['loaded']} loaded, {v['quarantined']} quarantined; "
-                f"sha256 {v['sha256']}",
+    if categories is not None:
+        for (dimension,), group in categories.group_by("dimension", maintain_order=True):
+            listed = "; ".join(
+                f"{c} {label}" for c, label in group.select("category", "category_label").rows()
             )
-        )
+            notes.append(
+                (
+                    f"Categories: {dimension}",
+                    f"{DIMENSION_LABELS.get(dimension, dimension)}: {listed}",
+                )
+            )
+    for v in versions.iter_rows(named=True):
+        used = f"{v['collection']} {v['org']} {v['period']} version {v['version']}"
+        if returns_in_full:
+            text = (
+                f"{used}: file {v['file_name']}, received {v['received_at']}, loaded "
+                f"{v['loaded_at']}; {v['rows']} rows, {v['loaded']} loaded, {v['quarantined']} "
+                f"quarantined; sha256 {v['sha256']}"
+            )
+        else:
+            text = f"{used}, loaded {v['loaded_at']}"
+        notes.append(("Return used", text))
     frame = pd.DataFrame(
         {
             "Note number": list(range(1, len(notes) + 1)),
@@ -490,6 +614,7 @@ def notes_table(
         table_name="notes_table",
         title="Notes",
         instructions="This worksheet contains one table: the shorthand used in the tables, "
-        "the disclosure control rules and audit, the measures' definitions and the returns "
-        "used.",
+        "the disclosure control rules, audit and suppressions, the measures' definitions"
+        + (", the breakdowns' categories" if categories is not None else "")
+        + " and the returns used.",
     )

@@ -14,6 +14,7 @@ from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, build_scope
 from sqlglot.optimizer.simplify import simplify
 
+from .breakdowns import BreakdownLineage, build_breakdowns
 from .sql import ROWS, Atom, LineageError, ScopeWalker, parse_qualified, table_name
 
 MEASURE_MODEL_PREFIX = "int_outcome"
@@ -47,7 +48,9 @@ class ExposureLineage:
     description: str
     url: str | None
     marts: tuple[str, ...]  # unique ids of the marts it depends on
-    measures: tuple[str, ...]  # measure codes in those marts
+    # measure codes in those marts, then the breakdowns (``<code>/<dimension>``) it carries:
+    # every one of a breakdowns mart, or those of its ``meta.breakdown_dimensions``
+    measures: tuple[str, ...]
 
 
 @dataclass
@@ -56,12 +59,15 @@ class Lineage:
 
     measures: dict[str, MeasureLineage]  # in catalog order
     exposures: dict[str, ExposureLineage]
-    # (collection, item) -> measure codes it reaches, in catalog order
+    # (collection, item) -> measure codes it reaches, in catalog order, then the breakdowns
+    # (``<code>/<dimension>``) it reaches
     item_measures: dict[tuple[str, str], tuple[str, ...]]
     warnings: list[str] = field(default_factory=list)
     # the source's documentation (__sources.yml): (collection, item) / collection -> text
     descriptions: dict[tuple[str, str], str] = field(default_factory=dict)
     collection_descriptions: dict[str, str] = field(default_factory=dict)
+    # "<code>/<dimension>" -> the breakdown's lineage, in catalog order
+    breakdowns: dict[str, BreakdownLineage] = field(default_factory=dict)
 
     def reaches(self, collection: str, item: str) -> tuple[str, ...]:
         return self.item_measures.get((collection, item), ())
@@ -144,21 +150,34 @@ class ManifestGraph:
         with self.seed_path(unique_id).open(newline="", encoding="utf-8-sig") as f:
             return [c.strip().lower() for c in next(csv.reader(f))]
 
-    def catalog_measures(self) -> dict[str, int]:
-        """The measure catalog seed (``measures``): code -> outcome, in catalog order, for the
-        measures of the outcome marts (the breakdown-only LGD rates are not built by them, and
-        those outside the outcomes, ``Q_``, are built from the file versions, not from a
-        collected item)."""
+    def _catalog_rows(self) -> list[dict[str, str]]:
+        """The rows of the measure catalog seed (``measures``)."""
         seeds = [u for u, n in self.nodes.items() if n["resource_type"] == "seed"]
         seed = next((u for u in seeds if self.nodes[u]["name"] == "measures"), None)
         if seed is None:
             raise LineageError("the manifest has no `measures` seed (the measure catalog)")
         with self.seed_path(seed).open(newline="", encoding="utf-8-sig") as f:
-            return {
-                row["measure_code"]: int(row["outcome"])
-                for row in csv.DictReader(f)
-                if (row.get("breakdown_only") or "").strip().lower() != "true" and row["outcome"]
-            }
+            return list(csv.DictReader(f))
+
+    def catalog_measures(self) -> dict[str, int]:
+        """The measure catalog seed (``measures``): code -> outcome, in catalog order, for the
+        measures of the outcome marts (the breakdown-only LGD rates are not built by them, and
+        those outside the outcomes, ``Q_``, are built from the file versions, not from a
+        collected item)."""
+        return {
+            row["measure_code"]: int(row["outcome"])
+            for row in self._catalog_rows()
+            if (row.get("breakdown_only") or "").strip().lower() != "true" and row["outcome"]
+        }
+
+    def catalog_breakdowns(self) -> dict[str, tuple[str, ...]]:
+        """The measure catalog's ``breakdowns`` column: code -> the dimensions it is broken
+        down by (the LGD rates too), in catalog order, for the measures broken down."""
+        return {
+            row["measure_code"]: tuple(row["breakdowns"].split())
+            for row in self._catalog_rows()
+            if (row.get("breakdowns") or "").strip()
+        }
 
     def seed_values(self, unique_id: str, column: str) -> list[str]:
         with self.seed_path(unique_id).open(newline="", encoding="utf-8-sig") as f:
@@ -363,17 +382,33 @@ def build_lineage(manifest: dict, catalog_items: list[tuple[str, str]] | None = 
         if node["schema"] == "marts" or "marts" in node["fqn"]
     }
     measures = _measures(graph, marts, warnings)
+    breakdowns: dict[str, BreakdownLineage] = {}
+    for mart in _breakdown_marts(graph, marts):
+        found, problems = build_breakdowns(graph, mart, measures, graph.catalog_breakdowns())
+        breakdowns |= found
+        warnings += problems
     item_measures, descriptions, collection_descriptions = _items(
-        graph, measures, catalog_items, warnings
+        graph, {**measures, **breakdowns}, catalog_items, warnings
     )
     return Lineage(
         measures=measures,
-        exposures=_exposures(graph, marts, measures),
+        exposures=_exposures(graph, marts, measures, breakdowns),
         item_measures=item_measures,
         warnings=warnings,
         descriptions=descriptions,
         collection_descriptions=collection_descriptions,
+        breakdowns=breakdowns,
     )
+
+
+def _breakdown_marts(graph: ManifestGraph, marts: dict[str, int | None]) -> list[str]:
+    """The marts of breakdowns: no single outcome, rows keyed by dimension and category."""
+    keyed = {"measure_code", "dimension", "category"}
+    return [
+        mart
+        for mart, outcome in marts.items()
+        if outcome is None and keyed <= set(graph.walkers[mart].deps(graph.roots[mart]).outputs)
+    ]
 
 
 def _measures(graph: ManifestGraph, marts: dict[str, int], warnings: list[str]) -> dict:
@@ -425,11 +460,21 @@ def _measures(graph: ManifestGraph, marts: dict[str, int], warnings: list[str]) 
     return {code: found[code] for code in catalog if code in found}
 
 
-def _exposures(graph: ManifestGraph, marts: dict[str, int], measures: dict) -> dict:
-    """The dbt exposures over the marts, with the measures they carry."""
+def _exposures(
+    graph: ManifestGraph, marts: dict[str, int], measures: dict, breakdowns: dict
+) -> dict:
+    """The dbt exposures over the marts, with the measures and breakdowns they carry (an
+    exposure's ``meta.breakdown_dimensions`` narrows its breakdowns to those dimensions)."""
     exposures = {}
     for node in graph.manifest.get("exposures", {}).values():
         depends = tuple(n for n in node["depends_on"]["nodes"] if n in marts)
+        meta = node.get("meta") or (node.get("config") or {}).get("meta") or {}
+        dimensions = meta.get("breakdown_dimensions")
+        carried = [
+            key
+            for key, b in breakdowns.items()
+            if b.mart in depends and (dimensions is None or b.dimension in dimensions)
+        ]
         owner = node.get("owner") or {}
         exposures[node["name"]] = ExposureLineage(
             name=node["name"],
@@ -439,14 +484,14 @@ def _exposures(graph: ManifestGraph, marts: dict[str, int], measures: dict) -> d
             description=(node.get("description") or "").strip(),
             url=node.get("url"),
             marts=depends,
-            measures=tuple(c for c, m in measures.items() if m.mart in depends),
+            measures=(*(c for c, m in measures.items() if m.mart in depends), *carried),
         )
     return exposures
 
 
 def _items(graph: ManifestGraph, measures: dict, catalog_items, warnings: list[str]):
-    """Each collected item (a column of a returns source) with the measures it reaches, and
-    the sources' documentation."""
+    """Each collected item (a column of a returns source) with the measures (and breakdowns)
+    it reaches, in the order of ``measures``, and the sources' documentation."""
     sources = {
         unique_id: node
         for unique_id, node in graph.nodes.items()

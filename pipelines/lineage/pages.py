@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from contracts.periods import Period
-from pipelines.extract.report import OUTCOMES
+from pipelines.extract.report import DIMENSION_LABELS, OUTCOMES
 from pipelines.settings import Settings
 from pipelines.templating import render
 
@@ -164,7 +164,7 @@ def _item_view(entry: CatalogItem, row: dict, lineage: Lineage, measures: dict) 
         "hours_text": hours_text(row["burden_hours_per_year"]).capitalize(),
         "seconds_text": _seconds_text(entry.seconds_per_row),
         "seconds_basis": entry.seconds_basis,
-        "measures": [_measure_view(code, measures.get(code, {})) for code in reached],
+        "measures": [_measure_view(code, measures) for code in reached],
         "reports": [
             {"label": e.label, "owner": e.owner or "its owner"}
             for e in map(lineage.exposures.get, lineage.exposures_of(reached))
@@ -172,11 +172,18 @@ def _item_view(entry: CatalogItem, row: dict, lineage: Lineage, measures: dict) 
     }
 
 
-def _measure_view(code: str, info: dict) -> dict:
+def _measure_view(code: str, measures: dict[str, dict]) -> dict:
+    """A measure, or a breakdown (``<code>/<dimension>``: the measure by the dimension)."""
+    measure, _, dimension = code.partition("/")
+    info = measures.get(measure, {})
+    definition = info.get("definition", measure)
+    if dimension:
+        label = DIMENSION_LABELS.get(dimension, dimension).lower()
+        definition = f"{definition}, for the region by {label}"
     outcome = info.get("outcome", "")
     return {
         "code": code,
-        "definition": info.get("definition", code),
+        "definition": definition,
         "outcome": outcome,
         "outcome_name": OUTCOMES.get(int(outcome or 0), "").lower(),
     }

@@ -9,7 +9,7 @@ from dagster import (
     asset,
 )
 
-from pipelines.defs.assets.extract import PACK_KEY
+from pipelines.defs.assets.extract import BREAKDOWNS_MART, OUTCOME_MARTS, PACK_KEY, PARTNER_PACK_KEY
 from pipelines.defs.assets.metadata import markdown_table
 from pipelines.defs.resources import WarehouseResource
 from pipelines.lineage import cull_report, cull_report_csv, item_lineage, write_data_pages
@@ -19,7 +19,7 @@ CULL_REPORT = AssetKey(["usage", "cull_report"])
 
 @asset(
     key=CULL_REPORT,
-    deps=[*(AssetKey(["marts", f"outcome{n}"]) for n in range(1, 5)), PACK_KEY],
+    deps=[*OUTCOME_MARTS, BREAKDOWNS_MART, PACK_KEY, PARTNER_PACK_KEY],
     group_name="usage",
     kinds={"sqlglot", "csv", "html"},
     automation_condition=AutomationCondition.eager(),
