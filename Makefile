@@ -15,7 +15,8 @@ $(BIN)/sws: pyproject.toml
 install: $(BIN)/sws
 
 # Sample returns for the five Trusts and REGION -> contracts -> warehouse -> outcome marts
-# -> the ODB extract pack for the latest sample period -> the cull report.
+# -> the ODB extract pack for the latest sample period -> the cull report -> the period's
+# submission status (each recorded in Dagster: `sws ui` shows them).
 DEMO_PERIOD := 2025-26-Q4
 
 demo: install
@@ -23,6 +24,7 @@ demo: install
 	$(BIN)/sws load
 	$(BIN)/sws extract --period $(DEMO_PERIOD)
 	$(BIN)/sws cull-report
+	$(BIN)/sws status
 
 lint: install
 	$(BIN)/ruff check .

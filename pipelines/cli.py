@@ -233,6 +233,7 @@ def _extract(args) -> int:
         result = write_pack(settings, args.period, args.out, args.consumer)
     except (ExtractError, FileNotFoundError) as error:
         raise CommandError(str(error)) from error
+    _record("extract", "record_pack", result)
     if not result.ok:
         print(f"sws extract: not published: {result.message}", file=sys.stderr)
         return DATA_FAILED
@@ -260,6 +261,7 @@ def _cull_report(args) -> int:
         pages = write_data_pages(settings, lineage=lineage)
     except LineageError as error:
         raise CommandError(str(error)) from error
+    _record("cull-report", "record_cull_report", out, pages[0].parent)
     report = pl.read_csv(out)
     candidates = report.filter(pl.col("recommend_cull"))
     print(
@@ -284,6 +286,7 @@ def _status(args) -> int:
     except ValueError as error:
         raise CommandError(str(error)) from error
     table = submission_status(settings.warehouse, settings.landing, period)
+    _record("status", "record_status", table)
     if args.json:
         for row in table.to_dicts():
             print(json.dumps(row, default=str))
@@ -302,6 +305,17 @@ def _status(args) -> int:
     counts = table["status"].value_counts(sort=True)
     print("  " + ", ".join(f"{n} {s}" for s, n in counts.iter_rows()))
     return OK
+
+
+def _record(command: str, recorder: str, *args) -> None:
+    """Record the work on the Dagster instance, so the UI shows it done (``pipelines/defs/
+    reporting.py``); the work stands, and the exit status with it, if that fails."""
+    try:
+        from pipelines.defs import reporting
+
+        getattr(reporting, recorder)(*args)
+    except Exception as error:
+        print(f"sws {command}: done, but not recorded in Dagster: {error}", file=sys.stderr)
 
 
 # -- sample, ui -------------------------------------------------------------------------

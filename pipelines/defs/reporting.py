@@ -1,0 +1,77 @@
+"""Work done outside a Dagster run, recorded on the instance that ``sws load`` runs on.
+
+``sws extract``, ``sws cull-report`` and ``sws status`` call the library directly: no run to
+start, no code location to load, and the extract holds the writer's turn only for its usage
+log. Afterwards each reports what it wrote as a runless event of the asset that stands for it
+(the metadata the asset itself records), so the UI shows the work as done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+from dagster import (
+    AssetCheckEvaluation,
+    AssetMaterialization,
+    DagsterInstance,
+)
+
+from pipelines.defs.assets.extract import CONSUMER, PACK_KEY, gate_evaluation, pack_metadata
+from pipelines.defs.assets.lineage import CULL_REPORT, cull_report_metadata
+from pipelines.defs.assets.operations import status_metadata, submission_status_report
+from pipelines.extract import PackResult
+
+STATUS_REPORT = submission_status_report.key
+
+
+def record_pack(result: PackResult) -> None:
+    """The ODB pack of a period (its partition): the gate's verdict, and if it was published,
+    the materialisation. A partner pack (``--for``) is not the ODB pack: nothing is recorded."""
+    if result.consumer != CONSUMER:
+        return
+    events: list = []
+    if result.ok:
+        events.append(
+            AssetMaterialization(
+                PACK_KEY,
+                partition=result.period,
+                description=f"sws extract --period {result.period}",
+                metadata=pack_metadata(result),
+            )
+        )
+    events.append(AssetCheckEvaluation(**gate_evaluation(result), partition=result.period))
+    _report(events)
+
+
+def record_cull_report(out: Path, pages: Path) -> None:
+    _report(
+        [
+            AssetMaterialization(
+                CULL_REPORT,
+                description="sws cull-report",
+                metadata=cull_report_metadata(out, pages),
+            )
+        ]
+    )
+
+
+def record_status(table: pl.DataFrame) -> None:
+    """One period's status, as ``sws status`` printed it."""
+    period = table["period"][0]
+    _report(
+        [
+            AssetMaterialization(
+                STATUS_REPORT,
+                description=f"sws status --period {period}",
+                metadata=status_metadata(table),
+            )
+        ]
+    )
+
+
+def _report(events: Iterable) -> None:
+    with DagsterInstance.get() as instance:  # $DAGSTER_HOME, as `sws load` uses it
+        for event in events:
+            instance.report_runless_asset_event(event)
