@@ -9,7 +9,8 @@ export SWS_HOME ?= $(CURDIR)/.sws
 $(BIN)/sws: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==26.3
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@# deploy: the PostgreSQL instance of the regional deployment, tested by make test
+	$(BIN)/pip install --quiet -e '.[dev,deploy]'
 	touch $@
 
 install: $(BIN)/sws

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-REPO_DAGSTER_YAML = REPO / "dagster.yaml"
+# The instance config `sws` copies into a new $DAGSTER_HOME. Not at the repo root: `dagster dev`
+# run there would warn that a dagster.yaml beside it is not the instance's.
+REPO_DAGSTER_YAML = REPO / "deploy" / "laptop" / "dagster.yaml"
 PYPROJECT = REPO / "pyproject.toml"
 
 

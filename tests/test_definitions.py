@@ -39,9 +39,9 @@ for line in started:
 
 def _fresh_clone(tmp_path: Path) -> Path:
     clone = tmp_path / "clone"
-    for name in ("pipelines", "contracts", "seeds"):
+    for name in ("pipelines", "contracts", "seeds", "deploy"):
         shutil.copytree(REPO / name, clone / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "dagster.yaml"):
+    for name in ("pyproject.toml",):
         shutil.copy(REPO / name, clone / name)
     shutil.copytree(
         REPO / "dbt_project",
