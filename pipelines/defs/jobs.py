@@ -9,7 +9,8 @@ from pipelines.defs.assets.ingest import FILE_VERSIONS, ingest_asset_key
 from pipelines.defs.dbt.assets import DBT_MODELS
 from pipelines.ingest.planning import BUILD_MODELS_JOB, ingest_job_name, land_job_name
 
-# the instance's dagster.yaml (deploy/) lets one run with this tag run at a time: DuckDB has a single writer.
+# The instance's dagster.yaml (deploy/) lets one run with this tag run at a time: DuckDB has
+# a single writer.
 WRITES_WAREHOUSE = {"sws/writes": "warehouse"}
 
 ingest_jobs = [
