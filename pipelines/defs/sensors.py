@@ -48,7 +48,8 @@ cull_report_automation = AutomationConditionSensorDefinition(
     minimum_interval_seconds=LANDING_POLL_SECONDS,
     default_status=DefaultSensorStatus.RUNNING,
     description="Watches $SWS_LANDING (every 30 s; `SWS_LANDING_POLL_SECONDS`): each new file "
-    "version loads its (org, period) partition and rebuilds the models downstream of it, once (run key = file name + content digest). "
+    "version loads its (org, period) partition and rebuilds the models downstream of it, "
+    "once (run key = file name + content digest). "
     "Returns already in the warehouse (e.g. loaded by `sws load`) start nothing. Until the "
     "models have been built with the current code (a new warehouse, new code), it runs what "
     "`sws load` runs: a run per block of each return's new partitions, then a full dbt build.",
