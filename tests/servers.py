@@ -160,9 +160,17 @@ class Postgres:
 
 
 def postgres_bin() -> Path | None:
-    """Debian's server programs (package postgresql), the newest version installed."""
+    """Debian's server programs (package postgresql), the newest version installed; None if
+    absent, or if we are root and the ``postgres`` user the server must run as is missing."""
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: p.parts[-3])
-    return found[-1].parent if found else None
+    if not found:
+        return None
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return None
+    return found[-1].parent
 
 
 @contextmanager
