@@ -77,6 +77,7 @@ def _graph(defs) -> dict:
         node = graph.get(key)
         assets[key.to_user_string()] = {
             "group": node.group_name,
+            "owners": sorted(node.owners),
             "partitioned": node.partitions_def is not None,
             "kinds": sorted(node.kinds),
             "checks": sorted(check.name for check in node.check_keys),
@@ -99,3 +100,19 @@ def test_the_definitions_match_the_snapshot(definitions):
         SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text(json.dumps(graph, indent=1, sort_keys=True) + "\n")
     assert graph == json.loads(SNAPSHOT.read_text())
+
+
+def test_every_asset_is_grouped_described_owned_and_linked_to_its_code(definitions):
+    graph = definitions.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        name = key.to_user_string()
+        assert node.group_name not in (None, "default"), name
+        assert node.owners == ["team:data-engineering"], name
+        assert len(node.description or "") > 60, name
+        assert "Raw SQL" not in node.description, name
+        if node.is_materializable:
+            references = node.metadata["dagster/code_references"].code_references
+            assert all(Path(ref.file_path).is_file() for ref in references), name
+            if "dbt" in node.kinds:  # the model's or seed's own file, not only our Python
+                assert any(ref.file_path.endswith((".sql", ".csv")) for ref in references), name
