@@ -55,7 +55,8 @@ def main() -> None:
                     out = _run([sys.executable, __file__, "_build", design], env)
                     runs[design].append(json.loads(out.splitlines()[-1]))
             results[f"{periods} periods x scale {args.scale}"] = {
-                design: min(measured, key=lambda m: m["wall_s"]) | {"walls": [m["wall_s"] for m in measured]}
+                design: min(measured, key=lambda m: m["wall_s"])
+                | {"walls": [m["wall_s"] for m in measured]}
                 for design, measured in runs.items()
             }
             print(json.dumps(results, indent=1), flush=True)
@@ -121,7 +122,10 @@ def _build(design: str) -> None:
     result = job.execute_in_process(instance=instance, raise_on_error=False)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before))
+    cpu = sum(
+        a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime
+        for a, b in zip(after, before, strict=True)
+    )
     events = Counter(
         record.event_log_entry.dagster_event.event_type_value
         for record in instance.get_records_for_run(result.run_id, limit=100_000).records

@@ -65,7 +65,7 @@ def test_sws_extract_records_the_pack_on_its_period_with_its_gate(delivered, sws
     assert f"- `odb_extract_{period}.xlsx`" in metadata["files"].value.splitlines()
     assert metadata["gate"].value.startswith("gate passed")
     gate = _gate(instance)
-    assert (gate.passed, gate.partition) == (True, period)
+    assert (gate.passed, gate.metadata["period"].value) == (True, period)
     assert gate.metadata["failed"].value == 0
 
 
@@ -92,8 +92,10 @@ def test_a_pack_failing_its_gate_records_a_failed_gate_and_no_pack(
     run = sws("extract", "--period", period, "--out", out)
     assert run.status == 1
     assert len(_materialisations(instance, PACK_KEY, period)) == before
+    assert run.err.splitlines()[-1].startswith("sws extract: not published: ")
+    assert "not recorded" not in run.err
     gate = _gate(instance)
-    assert (gate.passed, gate.partition) == (False, period)
+    assert (gate.passed, gate.metadata["period"].value) == (False, period)
     assert gate.metadata["failed"].value > 0
 
 

@@ -41,8 +41,17 @@ def record_pack(result: PackResult) -> None:
                 metadata=pack_metadata(result),
             )
         )
-    events.append(AssetCheckEvaluation(**gate_evaluation(result), partition=result.period))
+    events.append(_gate_of_period(result))
     _report(events)
+
+
+def _gate_of_period(result: PackResult) -> AssetCheckEvaluation:
+    # The period goes in the metadata, not ``partition``: Dagster 1.13 stores a runless check
+    # evaluation of a partition once (unique on check, run, partition) and refuses a second.
+    evaluation = gate_evaluation(result)
+    evaluation["metadata"] = {"period": result.period, **evaluation["metadata"]}
+    evaluation["description"] = f"{result.period}: {evaluation['description']}"
+    return AssetCheckEvaluation(**evaluation)
 
 
 def record_cull_report(out: Path, pages: Path) -> None:
