@@ -315,7 +315,8 @@ def _record(command: str, recorder: str, *args) -> None:
 
         getattr(reporting, recorder)(*args)
     except Exception as error:
-        print(f"sws {command}: done, but not recorded in Dagster: {error}", file=sys.stderr)
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        print(f"sws {command}: done, but not recorded in Dagster: {reason}", file=sys.stderr)
 
 
 # -- sample, ui -------------------------------------------------------------------------

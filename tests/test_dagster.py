@@ -9,7 +9,12 @@ from dagster import AssetKey, DagsterInstance, Definitions, PartitionKeyRange, m
 
 from contracts.periods import accepted_periods
 from pipelines.dbt_files import last_build_is_current, project_mtime
-from pipelines.defs.assets.ingest import CONTRACT_CHECK, ingest_asset_key, ingest_assets
+from pipelines.defs.assets.ingest import (
+    CONTRACT_CHECK,
+    FILE_VERSIONS,
+    ingest_asset_key,
+    ingest_assets,
+)
 from pipelines.defs.partitions import org_period_partitions, slot_key
 from pipelines.defs.resources import build_resources
 from pipelines.defs.runs import partition_keys, run_tags
@@ -63,7 +68,11 @@ def test_a_partition_materialises_with_its_contract_check(sws_home):
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success
-    [materialization] = result.asset_materializations_for_node(asset.node_def.name)
+    workforce, file_versions = result.asset_materializations_for_node(asset.node_def.name)
+    assert file_versions.asset_key == FILE_VERSIONS  # written in the same turn, so recorded
+    assert file_versions.metadata["files"].value == 1
+    materialization = workforce
+    assert materialization.asset_key == asset.key
     assert materialization.partition == "NHSCT|2025-26-Q1"
     assert materialization.metadata["files"].value == 1
     [check] = result.get_asset_check_evaluations()

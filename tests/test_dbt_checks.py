@@ -162,6 +162,7 @@ def test_a_failing_dbt_test_fails_its_models_check_in_the_instance(regional, tmp
     settings = regional[0]
     with pytest.MonkeyPatch.context() as monkeypatch:
         copy = use_home(monkeypatch, tmp_path / "copy")
+        copy.dagster_home.mkdir()
         shutil.copy(settings.warehouse, copy.warehouse)
         shutil.copytree(settings.dbt_target, copy.dbt_target)
         shutil.copy(settings.home / "pseudonym.key", copy.home / "pseudonym.key")
