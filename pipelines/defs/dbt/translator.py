@@ -71,7 +71,7 @@ class SwsDbtTranslator(DagsterDbtTranslator):
         project: DbtProject | None,
     ) -> AssetCheckSpec | None:
         """One check per tested model: every test of the node collapses into ``dbt_tests``."""
-        node_id = manifest_node_id(manifest, asset_spec)
+        node_id = asset_spec.metadata["dagster_dbt/unique_id"]
         test = manifest["nodes"][unique_id]
         if node_id not in tested_nodes(test):
             return None  # e.g. a relationships test, attached to the model that holds the key
@@ -83,13 +83,10 @@ class SwsDbtTranslator(DagsterDbtTranslator):
             "fails; error severity (blocking) when a primary-key test fails or the model's "
             "contract does not hold, warning otherwise. Lists the failing tests.",
             blocking=bool(key_tests(manifest, node_id)) or is_contracted(node),
-            # dagster-dbt selects the tests of a check run alone through this id
+            # dagster-dbt needs a test to select when the check is run without its model: one
+            # of the model's tests (materialising the model runs them all)
             metadata={"dagster_dbt/unique_id": unique_id},
         )
-
-
-def manifest_node_id(manifest: Mapping[str, Any], spec: AssetSpec) -> str:
-    return spec.metadata["dagster_dbt/unique_id"]
 
 
 def tested_nodes(test: Mapping[str, Any]) -> list[str]:
