@@ -116,3 +116,15 @@ def test_every_asset_is_grouped_described_owned_and_linked_to_its_code(definitio
             assert all(Path(ref.file_path).is_file() for ref in references), name
             if "dbt" in node.kinds:  # the model's or seed's own file, not only our Python
                 assert any(ref.file_path.endswith((".sql", ".csv")) for ref in references), name
+
+
+def test_a_return_is_described_by_its_contract(definitions):
+    import inspect
+
+    from contracts import CONTRACTS
+    from pipelines.defs.assets.ingest import ingest_asset_key
+
+    graph = definitions.resolve_asset_graph()
+    for collection, model in CONTRACTS.items():
+        description = graph.get(ingest_asset_key(collection)).description
+        assert description.startswith(inspect.cleandoc(model.__doc__)), collection

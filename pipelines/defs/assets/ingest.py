@@ -109,7 +109,7 @@ def build_ingest_asset(collection: str) -> AssetsDefinition:
 def _description(collection: str) -> str:
     """The contract's docstring (returns.md's wording), then where the rows go."""
     model = contracts.CONTRACTS[collection]
-    what = inspect.getdoc(model)
+    what = inspect.cleandoc(model.__doc__ or "")  # its own, not pandera's (getdoc inherits)
     if not what:
         raise ValueError(f"contract {model.__name__} has no docstring")
     return (
