@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 from dagster import DagsterInstance, materialize
 
-from pipelines.defs.assets.extract import GATE_CHECK, odb_extract_pack
-from pipelines.defs.assets.lineage import cull_report_asset
+from pipelines.defs.assets.extract import GATE_CHECK, PACK_KEY
+from pipelines.defs.assets.lineage import CULL_REPORT
 from pipelines.defs.resources import build_resources
 from pipelines.warehouse import connect
 
@@ -36,10 +36,10 @@ def test_sws_extract_for_a_period_with_no_data_exits_2(regional, sws):
     assert "2016-17-Q1" in run.err
 
 
-def test_the_pack_asset_materialises_one_period_through_its_gate(regional):
+def test_the_pack_asset_materialises_one_period_through_its_gate(regional, definitions):
     settings = regional[0]
     result = materialize(
-        [odb_extract_pack],
+        [definitions.resolve_assets_def(PACK_KEY)],
         partition_key="2025-26-Q3",
         resources=build_resources(settings),
         instance=DagsterInstance.ephemeral(),
@@ -72,10 +72,10 @@ def test_sws_cull_report_lists_every_catalog_item(regional, sws, tmp_path):
     assert not report.filter(pl.col("statutory") & pl.col("recommend_cull")).height
 
 
-def test_the_cull_report_asset_writes_report_and_pages(regional):
+def test_the_cull_report_asset_writes_report_and_pages(regional, definitions, tmp_path):
     settings = regional[0]
     result = materialize(
-        [cull_report_asset],
+        [definitions.resolve_assets_def(CULL_REPORT)],
         resources=build_resources(settings),
         instance=DagsterInstance.ephemeral(),
     )
