@@ -7,7 +7,7 @@ from dagster import DagsterInstance, materialize
 
 from pipelines.defs.assets.extract import GATE_CHECK, PACK_KEY
 from pipelines.defs.assets.lineage import CULL_REPORT
-from pipelines.defs.resources import build_resources
+from pipelines.defs.definitions import build_defs
 from pipelines.warehouse import connect
 
 
@@ -36,12 +36,11 @@ def test_sws_extract_for_a_period_with_no_data_exits_2(regional, sws):
     assert "2016-17-Q1" in run.err
 
 
-def test_the_pack_asset_materialises_one_period_through_its_gate(regional, definitions):
+def test_the_pack_asset_materialises_one_period_through_its_gate(regional):
     settings = regional[0]
     result = materialize(
-        [definitions.resolve_assets_def(PACK_KEY)],
+        [build_defs(settings).resolve_assets_def(PACK_KEY)],  # bound to this warehouse
         partition_key="2025-26-Q3",
-        resources=build_resources(settings),
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success
@@ -72,11 +71,10 @@ def test_sws_cull_report_lists_every_catalog_item(regional, sws, tmp_path):
     assert not report.filter(pl.col("statutory") & pl.col("recommend_cull")).height
 
 
-def test_the_cull_report_asset_writes_report_and_pages(regional, definitions, tmp_path):
+def test_the_cull_report_asset_writes_report_and_pages(regional):
     settings = regional[0]
     result = materialize(
-        [definitions.resolve_assets_def(CULL_REPORT)],
-        resources=build_resources(settings),
+        [build_defs(settings).resolve_assets_def(CULL_REPORT)],
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success
