@@ -67,10 +67,28 @@ def parse_name(path: Path) -> ReturnFile:
             f"unknown period {period}: returns are accepted for "
             f"{accepted_periods()[0]} up to the current quarter"
         )
-    version = int(match["version"] or 1)
-    if version < 1:
-        raise RefusedFile("version must be _v1 or higher")
-    return ReturnFile(path, collection, org, str(period), version)
+    return ReturnFile(path, collection, org, str(period), _version(match["version"]))
+
+
+MAX_VERSION = 9999
+
+
+def _version(digits: str | None) -> int:
+    """``_v<N>``: N from 1 to 9999 written without leading zeros; no suffix is version 1.
+
+    Bounded here, where the name is read, so that no later step meets a version it cannot
+    hold (a 32-bit column, say) and fails the other returns loaded with it.
+    """
+    if digits is None:
+        return 1
+    if digits.startswith("0"):
+        raise RefusedFile(
+            f"version _v{digits} is not allowed: N is 1 to {MAX_VERSION}, written without "
+            "leading zeros (_v1, _v2, ...)"
+        )
+    if len(digits) > len(str(MAX_VERSION)):
+        raise RefusedFile(f"version _v{digits} is too high: N is 1 to {MAX_VERSION}")
+    return int(digits)
 
 
 def orgs_submitting(collection: str) -> tuple[str, ...]:

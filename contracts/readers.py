@@ -6,19 +6,40 @@ import csv
 import io
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
+from polars.exceptions import PanicException
 
 from contracts.files import RefusedFile, ReturnFile
+from contracts.landed import named_bytes
+from contracts.limits import Limits, Unreadable
+from contracts.unreadable import unreadable
+
+# A reader fails on a broken file with its own error, or a panic in its Rust code (polars,
+# calamine): either way the file is refused, in our words.
+READ_ERRORS = (Exception, PanicException)
 
 
-def read_return(file: ReturnFile) -> pl.DataFrame:
-    """Every column as text, header trimmed and lower-cased, values trimmed, blanks empty."""
-    if file.path.stat().st_size == 0:
+def read_return(
+    file: ReturnFile, data: bytes | None = None, limits: Limits | None = None
+) -> pl.DataFrame:
+    """Every column as text, header trimmed and lower-cased, values trimmed, blanks empty.
+
+    ``data``: the file's bytes, read already (default: read ``file.path``, a regular file);
+    ``limits``: refuse a file over them before parsing it.
+    """
+    data = named_bytes(file.path).data if data is None else data
+    if not data:
         raise RefusedFile("empty file: not even a header row")
     try:
-        header, frame = _READERS[file.format](file)
-    except Exception as error:  # a reader's own error says best what is wrong
-        raise RefusedFile(f"unreadable {file.format.upper()} file: {_first_line(error)}") from error
+        if limits is not None:
+            limits.check(file.format, data)
+        header, frame = _READERS[file.format](data)
+    except RefusedFile:
+        raise
+    except (Unreadable, *READ_ERRORS):
+        # never the reader's message: it may quote the data (from None: nor its traceback)
+        raise RefusedFile(unreadable(file.format, data)) from None
     _refuse_repeated(header)
     names = [_column_name(name) for name in frame.columns]
     frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
@@ -41,8 +62,7 @@ def _column_name(name: str) -> str:
 # its values trimmed and blanks empty.
 
 
-def _read_csv(file: ReturnFile) -> tuple[list[str | None], pl.DataFrame]:
-    data = file.path.read_bytes()  # read once: for polars, the header and the plain test
+def _read_csv(data: bytes) -> tuple[list[str | None], pl.DataFrame]:
     # utf8 decoding drops a leading BOM; infer_schema=False keeps every value as written.
     frame = pl.read_csv(data, infer_schema=False, encoding="utf8", raise_if_empty=True)
     return _csv_header(data), frame if _plain_csv(data) else _trimmed(frame)
@@ -60,18 +80,21 @@ def _plain_csv(data: bytes) -> bool:
     return data.isascii() and not any(byte in data for byte in b' \t\r\x0b\x0c"')
 
 
-def _read_xlsx(file: ReturnFile) -> tuple[list[str | None], pl.DataFrame]:
+def _read_xlsx(data: bytes) -> tuple[list[str | None], pl.DataFrame]:
     first = pl.read_excel(
-        file.path, sheet_id=1, engine="calamine", has_header=False, read_options={"n_rows": 1}
+        data, sheet_id=1, engine="calamine", has_header=False, read_options={"n_rows": 1}
     )
     header = [None if v is None else str(v) for v in first.row(0)] if first.height else []
-    frame = pl.read_excel(file.path, sheet_id=1, engine="calamine", infer_schema_length=0)
+    frame = pl.read_excel(data, sheet_id=1, engine="calamine", infer_schema_length=0)
     return header, _trimmed(_as_text(frame))
 
 
-def _read_parquet(file: ReturnFile) -> tuple[list[str | None], pl.DataFrame]:
-    header = list(pq.read_schema(file.path).names)
-    return header, _trimmed(_as_text(pl.read_parquet(file.path)))
+def _read_parquet(data: bytes) -> tuple[list[str | None], pl.DataFrame]:
+    # metadata by pyarrow; the data by polars, which raises on a damaged page where pyarrow
+    # may abort the whole process
+    header = list(pq.ParquetFile(pa.BufferReader(data)).schema_arrow.names)
+    _refuse_repeated(header)  # polars would refuse to read it, naming the column its own way
+    return header, _trimmed(_as_text(pl.read_parquet(io.BytesIO(data))))
 
 
 _READERS = {"csv": _read_csv, "xlsx": _read_xlsx, "parquet": _read_parquet}
@@ -110,7 +133,3 @@ def _without_trailing_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _filled(frame: pl.DataFrame) -> pl.Series:
     return frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
-
-
-def _first_line(error: Exception) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]

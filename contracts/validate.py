@@ -19,6 +19,8 @@ from contracts import CONTRACTS
 from contracts.checks import FILE_INDEX, PERIOD_FIRST, PERIOD_LAST
 from contracts.evaluate import evaluate
 from contracts.files import RefusedFile, ReturnFile, parse_name, refusal
+from contracts.landed import StillBeingWritten, landed_bytes, named_bytes
+from contracts.limits import Limits
 from contracts.parse import PARSERS
 from contracts.periods import Period
 from contracts.readers import read_return
@@ -27,6 +29,7 @@ SOURCE_ROW = "source_row"  # the row as a spreadsheet shows it: header = 1, firs
 UNIT_RULES = ("incomplete_reading", "incomplete_response")
 FAILURE_SCHEMA = {"row": pl.Int64, "column": pl.String, "rule": pl.String, "value": pl.String}
 IDENTIFIERS = ("hcn", "worker_id")  # shown masked in failures; pseudonymised at ingest
+HCN_SHAPED = r"^[0-9]{3} ?[0-9]{3} ?[0-9]{4}$"  # ten digits, as an hcn is written or spaced
 
 
 @dataclass
@@ -40,6 +43,8 @@ class CheckedReturn:
     failures: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FAILURE_SCHEMA))
     valid: pl.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
+    sha256: str | None = None  # of the bytes that were checked
+    being_written: bool = False  # the file changed while it was read: check it again later
 
     @property
     def failed(self) -> int:
@@ -50,27 +55,38 @@ class CheckedReturn:
         return self.rows - self.failed
 
 
-def check_file(path: Path) -> CheckedReturn:
+def check_file(
+    path: Path | ReturnFile, *, in_landing: bool = False, limits: Limits | None = None
+) -> CheckedReturn:
     """Parse the name, read and check one return file. Never raises for bad input."""
-    return next(check_files([path]))
+    return next(check_files([path], in_landing=in_landing, limits=limits))
 
 
 BATCH_ROWS = 1_000_000  # rows checked together at most (a file is never split): bounds memory
 
 
-def check_files(paths: list[Path]) -> Iterator[CheckedReturn]:
+def check_files(
+    paths: Sequence[Path | ReturnFile], *, in_landing: bool = False, limits: Limits | None = None
+) -> Iterator[CheckedReturn]:
     """Check many returns, yielding results in the order of ``paths``.
 
     Files of one collection are checked together (a pass over the rules costs per batch, not
     per file), in batches of at most ``BATCH_ROWS`` rows, and each result is let go once
     yielded, so memory does not grow with the number of files. Each file's result is what
     checking it alone gives.
+
+    A path is a file's name as a user gave it; a ``ReturnFile`` says which return the file
+    at its path holds (an archived copy, say). ``in_landing``: the paths are in the landing
+    folder (``<landing>/<collection>/<name>``), read without following any symlink there.
+    ``limits``: files over them are refused before they are parsed.
     """
     waiting: list[CheckedReturn] = []  # in order, not yet yielded
     pending: list[tuple[CheckedReturn, pl.DataFrame]] = []  # read, not yet checked
     for path in paths:
-        result = CheckedReturn(path=path)
-        frame = _read(result)
+        result = CheckedReturn(path=path.path if isinstance(path, ReturnFile) else path)
+        if isinstance(path, ReturnFile):
+            result.file = path
+        frame = _read(result, in_landing, limits)
         if frame is not None and sum(f.height for _, f in pending) + frame.height > BATCH_ROWS:
             _check_pending(pending)
             yield from waiting
@@ -85,15 +101,20 @@ def check_files(paths: list[Path]) -> Iterator[CheckedReturn]:
     yield from waiting
 
 
-def _read(result: CheckedReturn) -> pl.DataFrame | None:
+def _read(result: CheckedReturn, in_landing: bool, limits: Limits | None) -> pl.DataFrame | None:
     """The contract's columns of the file as text (None if refused); fills in the result."""
     try:
-        result.file = parse_name(result.path)
-        frame = read_return(result.file)
+        result.file = result.file or parse_name(result.path)
+        data = (landed_bytes if in_landing else named_bytes)(result.path)
+        result.sha256 = data.sha256
+        frame = read_return(result.file, data.data, limits)
         model = CONTRACTS[result.file.collection]
         result.warnings = _check_columns(frame, model)
     except RefusedFile as error:
         result.refused = refusal(result.path, error)
+        return None
+    except StillBeingWritten as error:
+        result.refused, result.being_written = str(error), True
         return None
     result.rows = frame.height
     return frame[list(_columns(model))]
@@ -148,7 +169,7 @@ def _failures_of_batch(
     the ``also`` expressions over every row, evaluated in the same pass."""
     failures, rows = evaluate(model, batch, also)
     failures = _fail_whole_units(model, batch, failures)
-    return _mask_identifiers(failures).sort(FILE_INDEX, "row", "column", "rule"), rows
+    return mask_identifiers(failures).sort(FILE_INDEX, "row", "column", "rule"), rows
 
 
 def stack(frames: list[pl.DataFrame], periods: list[Period]) -> pl.DataFrame:
@@ -175,7 +196,7 @@ def _fail_whole_units(
     model: type[pa.DataFrameModel], frame: pl.DataFrame, failures: pl.DataFrame
 ) -> pl.DataFrame:
     """Rows of a failing reading/questionnaire that passed on their own get the unit's rule."""
-    unit = _unit(model)
+    unit = unit_of(model)
     if unit is None or failures.is_empty():
         return failures
     column, unit_rule = unit
@@ -197,7 +218,7 @@ def _fail_whole_units(
 
 
 @cache
-def _unit(model: type[pa.DataFrameModel]) -> tuple[str, str] | None:
+def unit_of(model: type[pa.DataFrameModel]) -> tuple[str, str] | None:
     """The column that groups rows into a whole unit, and the unit's rule, if any."""
     for name, column in model.to_schema().columns.items():
         for check in column.checks:
@@ -206,16 +227,21 @@ def _unit(model: type[pa.DataFrameModel]) -> tuple[str, str] | None:
     return None
 
 
-def _mask_identifiers(failures: pl.DataFrame) -> pl.DataFrame:
-    """Identifiers show only their last three characters: the row number finds the row."""
+def mask_identifiers(failures: pl.DataFrame) -> pl.DataFrame:
+    """Identifiers show only their last three characters: the row number finds the row.
+
+    So does a value shaped like a Health and Care Number in any column: in a row whose
+    columns are shifted, an ``hcn`` may fail another column's rule.
+    """
     value = pl.col("value")
     masked = pl.concat_str(
         pl.lit("*").repeat_by(value.str.len_chars() - 3).list.join(""), value.str.slice(-3)
     )
+    identifier = pl.col("column").is_in(IDENTIFIERS) | value.str.contains(HCN_SHAPED)
     return failures.with_columns(
-        pl.when(pl.col("column").is_in(IDENTIFIERS) & (value.str.len_chars() > 3))
+        pl.when(identifier & (value.str.len_chars() > 3))
         .then(masked)
-        .when(pl.col("column").is_in(IDENTIFIERS) & value.is_not_null())
+        .when(identifier & value.is_not_null())
         .then(pl.lit("***"))
         .otherwise(value)
         .alias("value")

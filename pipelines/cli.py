@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from contextlib import redirect_stderr, redirect_stdout
@@ -30,6 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.command(args)
     except (CommandError, WarehouseBusy) as error:
         print(f"sws {args.name}: {error}", file=sys.stderr)
+        return COULD_NOT_RUN
+    except OSError as error:  # a path we could not read or write: say which, in one line
+        where = f": {error.filename}" if error.filename else ""
+        print(f"sws {args.name}: {error.strerror or type(error).__name__}{where}", file=sys.stderr)
         return COULD_NOT_RUN
 
 
@@ -63,6 +68,13 @@ def _parser() -> argparse.ArgumentParser:
     cull = command("cull-report", _cull_report, "collected items no used output needs")
     cull.add_argument("--out", type=Path, help="default: $SWS_HOME/cull_report.csv")
 
+    command(
+        "rotate-key",
+        _rotate_key,
+        "re-pseudonymise the warehouse with the current key (SWS_PSEUDO_KEY or "
+        "$SWS_HOME/pseudonym.key), from the archive, then rebuild the models",
+    )
+
     status = command("status", _status, "expected returns of a period against what arrived")
     status.add_argument("--period", help="default: the latest period anything arrived for")
     status.add_argument("--json", action="store_true", help="one JSON object per return")
@@ -84,14 +96,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def _validate(args) -> int:
     from contracts.validate import check_files
+    from pipelines.settings import file_limits
 
     for path in args.files:
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             raise CommandError(f"{path}: no such file")
     status = OK
-    for result in check_files(args.files):  # a collection's files in one pass of each rule
+    # a collection's files in one pass of each rule; each printed as soon as it is checked
+    for result in check_files(args.files, limits=file_limits()):
         if args.json:
-            print(json.dumps(_validation_json(result)))
+            _print_validation_json(result)
         else:
             _print_validation(result)
         if result.refused:
@@ -101,9 +115,10 @@ def _validate(args) -> int:
     return status
 
 
-def _validation_json(result) -> dict:
+def _print_validation_json(result) -> None:
+    """interface.md's object, written as it goes: a file's failures may be millions."""
     file = result.file
-    return {
+    head = {
         "file": str(result.path),
         "collection": file and file.collection,
         "org": file and file.org,
@@ -113,8 +128,19 @@ def _validation_json(result) -> dict:
         "passed": result.passed,
         "failed": result.failed,
         "refused": result.refused,
-        "failures": result.failures.to_dicts(),
     }
+    out = sys.stdout
+    out.write(json.dumps(head)[:-1] + ', "failures": [')
+    separator = ""
+    for chunk in result.failures.iter_slices(FAILURES_AT_ONCE):
+        for failure in chunk.iter_rows(named=True):
+            out.write(separator + json.dumps(failure))
+            separator = ", "
+    out.write("]}\n")
+    out.flush()
+
+
+FAILURES_AT_ONCE = 10_000
 
 
 def _print_validation(result) -> None:
@@ -136,31 +162,19 @@ def _load(args) -> int:
     settings = _settings(landing=args.landing)
     if not settings.landing.is_dir():
         raise CommandError(f"no landing folder at {settings.landing}")
-    from dagster import DagsterInstance
-
-    from pipelines.defs.dbt.resources import prepare_manifest
-    from pipelines.defs.definitions import build_defs
-    from pipelines.defs.runs import execute_load
     from pipelines.ingest.file_versions import summarise
+    from pipelines.ingest.landing import wait_to_settle
     from pipelines.ingest.planning import plan_load
+    from pipelines.settings import landing_settle_seconds
     from pipelines.warehouse import connect
 
+    _check_key(settings)
+    settle = landing_settle_seconds()
+    wait_to_settle(settings.landing, settle)  # files still being copied get their chance
     runs = plan_load(settings)
-    log = settings.home / "logs" / "sws-load.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    terminal = sys.stderr
-    # Dagster's and dbt's own output goes to the log; the terminal gets progress and summary.
-    with log.open("a") as log_file, redirect_stdout(log_file), redirect_stderr(log_file):
-        prepare_manifest()
-        failed = execute_load(
-            build_defs(settings),
-            runs,
-            instance=DagsterInstance.get(),
-            run_config=_quiet_run_config(),
-            progress=lambda message: print(message, file=terminal, flush=True),
-        )
+    failed, log = _execute(settings, runs) if runs else ([], None)
     with connect(settings.warehouse, read_only=True) as con:
-        outcomes = summarise(con, settings.landing)
+        outcomes = summarise(con, settings.landing, settle_seconds=settle)
     for outcome in outcomes:
         print(json.dumps(outcome.as_json()) if args.json else _load_line(outcome))
     if not args.json:
@@ -172,14 +186,73 @@ def _load(args) -> int:
     return DATA_FAILED if failed or any(o.quarantined for o in outcomes) else OK
 
 
+def _check_key(settings) -> None:
+    """Refuse, before any run, a key other than the one the warehouse was loaded with."""
+    from pipelines.ingest.pseudonyms import KeyMismatch, check_key, load_key
+    from pipelines.warehouse import connect
+
+    if not settings.warehouse.exists():
+        return
+    with connect(settings.warehouse, read_only=True) as con:
+        try:
+            check_key(con, load_key(settings.home))
+        except KeyMismatch as error:
+            raise CommandError(str(error)) from None
+
+
+def _execute(settings, runs) -> tuple[list[str], Path]:
+    """Run the planned runs through Dagster in this process; the lines of failed runs, and
+    the log Dagster's and dbt's own output went to (the terminal gets progress only)."""
+    from pipelines.defs.dbt.resources import prepare_manifest
+    from pipelines.defs.definitions import build_defs
+    from pipelines.defs.runs import execute_load
+
+    log = settings.home / "logs" / "sws-load.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    terminal = sys.stderr
+    with log.open("a") as log_file, redirect_stdout(log_file), redirect_stderr(log_file):
+        prepare_manifest()
+        failed = execute_load(
+            build_defs(settings),
+            runs,
+            instance=_dagster_instance(settings),
+            run_config=_quiet_run_config(),
+            progress=lambda message: print(message, file=terminal, flush=True),
+        )
+    return failed, log
+
+
+def _dagster_instance(settings):
+    """The Dagster instance, its storage made by one process at a time: two first loads at
+    once would both create the same SQLite tables, and one would fail."""
+    import fcntl
+
+    from dagster import DagsterInstance
+
+    with open(settings.dagster_home / ".instance.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            instance = DagsterInstance.get()
+            instance.get_runs(limit=1)  # the run, event log and schedule storage exist
+            instance.get_latest_materialization_events([])
+            instance.all_instigator_state()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return instance
+
+
 def _quiet_run_config() -> dict:
     """Dagster's console logger at WARNING: the CLI prints its own progress and summary."""
     return {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def _load_line(outcome) -> str:
+    from pipelines.ingest.landing import BEING_WRITTEN
+
     if outcome.refused:
         return f"{outcome.file}  refused: {outcome.refused}"
+    if outcome.status == BEING_WRITTEN:
+        return f"{outcome.file}  still being written, will be retried"
     if outcome.superseded:
         return f"{outcome.file}  superseded by a later version"
     if outcome.rows is None:
@@ -191,11 +264,15 @@ def _load_line(outcome) -> str:
 
 
 def _print_load_totals(outcomes) -> None:
+    from pipelines.ingest.landing import BEING_WRITTEN
+
     read = [o for o in outcomes if o.rows is not None]
+    waiting = sum(o.status == BEING_WRITTEN for o in outcomes)
     print(
         f"{len(outcomes)} files: {len(read)} loaded, "
         f"{sum(o.superseded for o in outcomes)} superseded, "
-        f"{sum(o.refused is not None for o in outcomes)} refused; "
+        f"{sum(o.refused is not None for o in outcomes)} refused"
+        f"{f', {waiting} still being written' if waiting else ''}; "
         f"{sum(o.rows for o in read)} rows in = {sum(o.loaded for o in read)} loaded + "
         f"{sum(o.quarantined for o in read)} quarantined"
     )
@@ -206,31 +283,73 @@ def _print_load_totals(outcomes) -> None:
 
 def _failures(args) -> int:
     from pipelines.failures import org_failures
+    from pipelines.safe_text import safe_frame
 
     if args.org not in reference.orgs():
         raise CommandError(f"unknown org {args.org!r}: one of {', '.join(reference.orgs())}")
+    _check_period(args.period)
+    if args.out:
+        _check_out_file(args.out)
     settings = _settings()
     try:
         frame = org_failures(settings.warehouse, org=args.org, period=args.period)
     except FileNotFoundError as error:
         raise CommandError(str(error)) from error
+    frame = safe_frame(frame)  # a value from a return must not become a formula
     if args.out:
         frame.write_csv(args.out)
         print(f"{frame.height} failures of {args.org} written to {args.out}")
     else:
-        sys.stdout.write(frame.write_csv())
+        for number, chunk in enumerate(frame.iter_slices(FAILURES_AT_ONCE)):
+            sys.stdout.write(chunk.write_csv(include_header=number == 0))
+        if frame.is_empty():
+            sys.stdout.write(frame.write_csv())
     return OK
+
+
+def _check_period(period: str | None) -> None:
+    """A --period must be a period (YYYY-YY-Qn), not left to match nothing."""
+    from contracts.periods import Period
+
+    if period is not None:
+        try:
+            Period.parse(period)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+
+
+def _check_out_file(out: Path) -> None:
+    """A file --out must be a file in a folder that exists."""
+    if out.is_dir():
+        raise CommandError(f"{out} is a folder: give a file name, e.g. {out / 'out.csv'}")
+    if not out.parent.is_dir():
+        raise CommandError(f"no folder {out.parent} to write {out.name} in")
 
 
 # -- extract ----------------------------------------------------------------------------
 
+# a consumer's name is written into the pack and the usage log: a name, never a formula
+CONSUMER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
+
 
 def _extract(args) -> int:
     from pipelines.extract import ExtractError, write_pack
+    from pipelines.extract.out_dir import OutDirRefused, check_out_dir
 
+    _check_period(args.period)
+    if not CONSUMER.match(args.consumer):
+        raise CommandError(
+            f"--for {args.consumer!r}: a consumer's name is letters, digits, spaces and - _ . "
+            "(up to 64, starting with a letter or digit)"
+        )
     settings = _settings()
+    out_dir = (args.out or settings.home / "extracts" / args.period).resolve()
     try:
-        result = write_pack(settings, args.period, args.out, args.consumer)
+        check_out_dir(out_dir)
+    except OutDirRefused as error:
+        raise CommandError(str(error)) from None
+    try:
+        result = write_pack(settings, args.period, out_dir, args.consumer)
     except (ExtractError, FileNotFoundError) as error:
         raise CommandError(str(error)) from error
     _record("extract", "record_pack", result)
@@ -252,6 +371,8 @@ def _cull_report(args) -> int:
 
     from pipelines.lineage import LineageError, item_lineage, write_cull_report, write_data_pages
 
+    if args.out:
+        _check_out_file(args.out)
     settings = _settings()
     if not settings.warehouse.exists():
         raise CommandError(f"no warehouse at {settings.warehouse}: run `sws load` first")
@@ -261,8 +382,8 @@ def _cull_report(args) -> int:
         pages = write_data_pages(settings, lineage=lineage)
     except LineageError as error:
         raise CommandError(str(error)) from error
-    _record("cull-report", "record_cull_report", out, pages[0].parent)
     report = pl.read_csv(out)
+    _record("cull-report", "record_cull_report", report, out, pages[0].parent)
     candidates = report.filter(pl.col("recommend_cull"))
     print(
         f"cull report: {report.height} items, {candidates.height} recommended for culling "
@@ -272,6 +393,34 @@ def _cull_report(args) -> int:
     return OK
 
 
+# -- rotate-key -------------------------------------------------------------------------
+
+
+def _rotate_key(args) -> int:
+    """Re-pseudonymise from the archive with the key now configured, then rebuild."""
+    from pipelines.ingest.planning import BUILD_MODELS_JOB, PlannedRun
+    from pipelines.ingest.pseudonyms import load_key
+    from pipelines.ingest.rotation import RotationError, rotate_key
+    from pipelines.warehouse import connect
+
+    settings = _settings()
+    if not settings.warehouse.exists():
+        raise CommandError(f"no warehouse at {settings.warehouse}: nothing to rotate")
+    try:
+        with connect(settings.warehouse) as con:
+            rotated = rotate_key(con, settings.archive, load_key(settings.home))
+    except RotationError as error:
+        raise CommandError(str(error)) from None
+    if rotated is None:
+        print("the warehouse is pseudonymised with this key already: nothing to rotate")
+        return OK
+    print(f"{rotated} returns re-pseudonymised with the new key from the archive")
+    failed, log = _execute(settings, [PlannedRun(BUILD_MODELS_JOB)])
+    for failure in failed:
+        print(f"sws rotate-key: {failure} (details: {log}, or `sws ui`)", file=sys.stderr)
+    return DATA_FAILED if failed else OK
+
+
 # -- status -----------------------------------------------------------------------------
 
 
@@ -279,6 +428,7 @@ def _status(args) -> int:
     from contracts.periods import Period
     from pipelines.status import latest_period, submission_status
 
+    _check_period(args.period)
     settings = _settings()
     period = args.period or latest_period(settings.warehouse, settings.landing)
     try:
@@ -326,14 +476,17 @@ def _sample(args) -> int:
     from pipelines.sample import generate
 
     out = args.out or _settings().landing
-    report = generate(
-        out,
-        periods=args.periods,
-        end_period=args.end_period,
-        scale=args.scale,
-        seed=args.seed,
-        bad_rows=args.bad_rows,
-    )
+    try:
+        report = generate(
+            out,
+            periods=args.periods,
+            end_period=args.end_period,
+            scale=args.scale,
+            seed=args.seed,
+            bad_rows=args.bad_rows,
+        )
+    except ValueError as error:  # a bad argument (the generator checks them): one line
+        raise CommandError(str(error)) from None
     print(f"{len(report.files)} sample returns written to {out}")
     return OK
 

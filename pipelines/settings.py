@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from contracts.limits import Limits
+
 REPO = Path(__file__).resolve().parent.parent
 # The instance config `sws` copies into a new $DAGSTER_HOME. Not at the repo root: `dagster dev`
 # run there would warn that a dagster.yaml beside it is not the instance's.
@@ -23,6 +25,18 @@ def sws_config() -> dict[str, Any]:
     """``[tool.sws]`` of pyproject.toml: policy, not code."""
     with PYPROJECT.open("rb") as handle:
         return tomllib.load(handle)["tool"]["sws"]
+
+
+def file_limits() -> Limits:
+    """``[tool.sws.limits]``: files over them are refused before they are parsed."""
+    return Limits(**sws_config()["limits"])
+
+
+def landing_settle_seconds() -> float:
+    """How long a landed file must stay unchanged before it is loaded (``[tool.sws]``
+    ``landing_settle_seconds``; ``SWS_LANDING_SETTLE_SECONDS`` overrides it, for tests)."""
+    override = os.environ.get("SWS_LANDING_SETTLE_SECONDS")
+    return float(override if override else sws_config()["landing_settle_seconds"])
 
 
 @dataclass(frozen=True)

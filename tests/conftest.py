@@ -29,6 +29,9 @@ def use_home(monkeypatch: pytest.MonkeyPatch, home: Path) -> Settings:
     monkeypatch.setenv("SWS_LANDING", str(settings.landing))
     monkeypatch.setenv("DAGSTER_HOME", str(settings.dagster_home_default))
     monkeypatch.delenv("SWS_PSEUDO_KEY", raising=False)
+    # files written by a test are complete: load them at once (tests of files still being
+    # written set their own interval)
+    monkeypatch.setenv("SWS_LANDING_SETTLE_SECONDS", "0")
     settings.landing.mkdir(parents=True, exist_ok=True)
     return settings
 
@@ -95,6 +98,7 @@ def load_all_but(settings: Settings, collection: str) -> None:
     """A quarter of small sample returns, every return but ``collection`` loaded (no dbt)."""
     from pipelines.ingest.landing import discover
     from pipelines.ingest.loader import load_slot
+    from pipelines.ingest.pseudonyms import load_key
     from pipelines.sample import generate
     from pipelines.warehouse import connect
 
@@ -103,4 +107,32 @@ def load_all_but(settings: Settings, collection: str) -> None:
     with connect(settings.warehouse) as con:
         for slot, files in slots.items():
             if slot[0] != collection:
-                load_slot(con, files, archive_dir=settings.archive, key=b"k")
+                load_slot(con, files, archive_dir=settings.archive, key=load_key(settings.home))
+
+
+def found_in_warehouse(path: Path, *needles: str) -> list[str]:
+    """``schema.table.column: needle`` for every text column of the DuckDB file ``path``
+    holding one of ``needles`` (its bytes may be compressed: the values are asked, not the
+    file grepped). One scan per column for every needle."""
+    import duckdb
+
+    found = []
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where data_type = 'VARCHAR'"
+        ).fetchall()
+        for schema, table, column in columns:
+            counts = ", ".join(
+                f'count(*) filter (contains("{column}", ${n + 1}))' for n in range(len(needles))
+            )
+            [hits] = con.execute(
+                f'select {counts} from "{schema}"."{table}"', list(needles)
+            ).fetchall()
+            found += [
+                f"{schema}.{table}.{column}: {n}" for n, h in zip(needles, hits, strict=True) if h
+            ]
+    finally:
+        con.close()
+    return found

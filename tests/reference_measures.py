@@ -43,9 +43,11 @@ Outcome 1
    count, but another complete one does). SCRQoL mean: each such person's latest complete
    assessment in the period (Trust: within that Trust; REGION: across all Trusts).
 6. Star: a reading is (org, ``reading_id``); it is complete when every area of its version
-   (``returns.md``) has a score; its mean area score is the mean of all its area scores. A pair is
-   (``person_key``, ``star_version``); for a Trust only that Trust's readings are used, for REGION
-   the readings of all Trusts (so a pair's first reading may come from another Trust).
+   (``returns.md``) has a score; its mean area score is the mean of all its area scores; its
+   attributes (person, date, number, person fields) are those of its first row in the file.
+   A pair is (``person_key``, ``star_version``); for a Trust only that Trust's readings are
+   used, for REGION the readings of all Trusts (so a pair's first reading may come from
+   another Trust).
 7. The first reading is the pair's ``reading_number`` 1 reading from *any* loaded period (not
    limited to the period end: ``measures.md`` only says "is loaded"); several: earliest date, ties
    the lower id (then the lower org). A pair with no ``reading_number`` 1 reading is not counted.
@@ -187,6 +189,9 @@ ASCOT_DOMAINS = [
 ASCOT_EXPECTED = [f"{domain}_expected" for domain in ASCOT_DOMAINS]
 
 RAW_ITEMS = {f"{letter}{n}" for letter in "RAW" for n in range(1, 5)}
+
+# the common person fields (returns.md) a record places its person by in the breakdowns
+PERSON_FIELDS = ("birth_year", "sex", "lgd_code", "programme_of_care")
 
 INDICATOR_COUNTS = {
     "O4_QI_LEADS": "QI_LEADS",
@@ -412,13 +417,14 @@ def ascot_measures(rows: list[dict], period: str) -> dict[str, dict]:
 
 
 def star_readings(rows: list[dict]) -> list[dict]:
-    """One dict per reading (org, reading_id) with its attributes, completeness and mean score."""
+    """One dict per reading (org, reading_id) with its attributes, completeness and mean score;
+    the person fields as its first row in the file gives them (they repeat on every row)."""
     grouped = defaultdict(list)
     for r in rows:
         grouped[(r["org"], r["reading_id"])].append(r)
     readings = []
     for (org, reading_id), area_rows in grouped.items():
-        first_row = area_rows[0]
+        first_row = min(area_rows, key=lambda r: r["source_row"])
         scored = {r["area_code"] for r in area_rows if r["score"] is not None}
         areas = STAR_AREAS.get(first_row["star_version"], set())
         scores = [r["score"] for r in area_rows if r["score"] is not None]
@@ -433,21 +439,20 @@ def star_readings(rows: list[dict]) -> list[dict]:
                 "period": first_row["period"],
                 "complete": bool(areas) and areas.issubset(scored),
                 "mean_score": Fraction(sum(scores), len(scores)) if scores else None,
+                **{f: first_row[f] for f in PERSON_FIELDS},
             }
         )
     return readings
 
 
-def star_measures(readings: list[dict], period: str) -> dict[str, dict]:
-    # O1_STAR_PEOPLE: distinct people with a complete reading in the period.
-    people = {r["person_key"] for r in readings if r["complete"] and r["period"] == period}
-
+def progress_pairs(readings: list[dict], period: str) -> list[tuple[dict, dict]]:
+    """(first, latest) readings of the (person, Star version) pairs the progress measures count
+    in ``period``: a first reading is loaded and the latest complete reading up to the period
+    end falls in the period and is not that first reading."""
     pairs = defaultdict(list)
     for r in readings:
         pairs[(r["person_key"], r["star_version"])].append(r)
-
-    counted = improved = 0
-    distance_total = Fraction(0)
+    counted = []
     for pair_readings in pairs.values():
         firsts = [r for r in pair_readings if r["reading_number"] == 1]
         if not firsts:
@@ -460,6 +465,17 @@ def star_measures(readings: list[dict], period: str) -> dict[str, dict]:
         last = latest(candidates, "reading_date", "reading_id")
         if last["period"] != period or last is first or first["mean_score"] is None:
             continue
+        counted.append((first, last))
+    return counted
+
+
+def star_measures(readings: list[dict], period: str) -> dict[str, dict]:
+    # O1_STAR_PEOPLE: distinct people with a complete reading in the period.
+    people = {r["person_key"] for r in readings if r["complete"] and r["period"] == period}
+
+    counted = improved = 0
+    distance_total = Fraction(0)
+    for first, last in progress_pairs(readings, period):
         counted += 1
         if last["mean_score"] > first["mean_score"]:
             improved += 1
@@ -649,11 +665,14 @@ def measure_values(loaded: dict[str, set], tables: dict[str, list[dict]]) -> lis
     return out
 
 
-def add_baselines(rows: list[dict], baseline_period: str | None) -> None:
-    """Fill baseline_period, baseline_value and change_from_baseline per (measure, org)."""
+def add_baselines(
+    rows: list[dict], baseline_period: str | None, key: tuple[str, ...] = ("measure_code", "org")
+) -> None:
+    """Fill baseline_period, baseline_value and change_from_baseline per series: rows with the
+    same ``key`` (a (measure, org); in the breakdowns a (measure, dimension, category))."""
     series = defaultdict(list)
     for r in rows:
-        series[(r["measure_code"], r["org"])].append(r)
+        series[tuple(r[k] for k in key)].append(r)
     for member_rows in series.values():
         member_rows.sort(key=lambda r: r["period"])
         if baseline_period is None:

@@ -83,7 +83,7 @@ def test_results_come_before_every_file_is_read(tmp_path, monkeypatch):
     monkeypatch.setattr(validate, "BATCH_ROWS", 1)  # every file a batch of its own
     read, read_return = [], validate.read_return
     monkeypatch.setattr(
-        validate, "read_return", lambda file: read.append(file) or read_return(file)
+        validate, "read_return", lambda file, *args: read.append(file) or read_return(file, *args)
     )
     results = check_files(paths)
     next(results)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,14 +15,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import openpyxl
 import polars as pl
 import pytest
 
 from contracts import reference
 from pipelines.extract import ExtractError, UnknownPeriod, write_pack
 from pipelines.extract import pack as pack_module
+from pipelines.extract.audit import AuditError
+from pipelines.extract.datapackage import pack_resources, validate_datapackage, write_datapackage
 from pipelines.extract.disclosure import MART_COLUMNS, apply_disclosure, load_thresholds
+from pipelines.extract.facts import PackFacts
 from pipelines.extract.gate import expected_keys, read_extract_csv, run_gate
 from pipelines.extract.pack import org_order
 from pipelines.extract.usage import deliveries
@@ -67,24 +72,34 @@ def test_the_pack_is_published_with_every_file(pack):
     settings, result, _, seconds = pack
     assert result.ok, result.message
     assert result.out_dir == settings.home / "extracts" / result.period
-    names = {p.relative_to(result.out_dir).as_posix() for p in result.out_dir.rglob("*")}
+    names = {
+        p.relative_to(result.out_dir).as_posix() for p in result.out_dir.rglob("*") if p.is_file()
+    }
     expected = {
         f"odb_extract_{result.period}.xlsx",
         "csv/outcome1.csv",
         "csv/outcome2.csv",
         "csv/outcome3.csv",
         "csv/outcome4.csv",
+        "csv/measures.csv",
+        "datapackage.json",
         "report.html",
         "SHA256SUMS",
         "gate/validation_result.json",
-        "gate/data_docs/index.html",
+        "gate/report.html",
     }
-    assert expected <= names
-    assert all(path.exists() for path in result.files)
+    assert names == expected  # no Data Docs: their pages load scripts from CDNs
+    assert {p.relative_to(result.out_dir).as_posix() for p in result.files} == expected
     assert result.gate.success and result.gate.evaluated > 100
     assert result.gate.result_path == result.out_dir / "gate" / "validation_result.json"
+    assert result.gate.report_path == result.out_dir / "gate" / "report.html"
+    assert result.gate.package is not None and result.gate.package.valid
+    assert result.gate.audit is not None and result.gate.audit.passed
+    assert result.gate.audit.hidden > 0 and result.gate.audit.protected > 0
+    assert result.gate.audit.summary() in result.message
     assert '"success": true' in result.gate.result_path.read_text()
-    assert set(result.measures) == set(reference.seed("measures")["measure_code"])
+    outcome_measures = reference.seed("measures").filter(pl.col("breakdown_only") == "false")
+    assert set(result.measures) == set(outcome_measures["measure_code"])
     assert not any(p.name.startswith(".") for p in result.out_dir.parent.iterdir())  # no staging
     assert seconds < 120  # about 8 s here, most of it importing Great Expectations
 
@@ -93,7 +108,7 @@ def test_csv_files_hold_the_disclosed_mart_rows_up_to_the_period(pack):
     settings, result, _, _ = pack
     with connect(settings.warehouse, read_only=True) as con:
         marts = pl.concat([con.sql(f"from marts.{t}").pl() for t in TABLES])
-        catalog = con.sql("from reference.measures").pl()
+        catalog = con.sql("from reference.measures where not breakdown_only").pl()
     expected = apply_disclosure(marts, catalog, load_thresholds())
     expected = expected.filter(pl.col("period") <= result.period)
     frames = [_csv(result, t) for t in TABLES]
@@ -111,56 +126,6 @@ def test_csv_files_hold_the_disclosed_mart_rows_up_to_the_period(pack):
     assert raw[0] == ",".join(MART_COLUMNS)
 
 
-def test_workbook_sheets_headers_numbers_and_stars(pack):
-    _, result, _, _ = pack
-    book = openpyxl.load_workbook(result.workbook)
-    assert book.sheetnames == [*TABLES, "notes"]
-    for table in TABLES:
-        sheet = book[table]
-        header = [cell.value for cell in sheet[1]]
-        assert header == list(MART_COLUMNS)
-        assert sheet["A1"].font.b and sheet["A1"].fill.fgColor.rgb.endswith("005EB8")
-        assert sheet.freeze_panes == "A2"
-        assert sheet.column_dimensions["B"].width > 15  # measure codes are readable
-        csv = _csv(result, table)
-        rows = list(sheet.iter_rows(min_row=2, max_row=csv.height + 1, values_only=True))
-        assert len(rows) == csv.height
-        value_at = header.index("value")
-        for row, expected in zip(rows, csv.iter_rows(named=True), strict=True):
-            assert row[header.index("measure_code")] == expected["measure_code"]
-            if expected["suppressed"]:
-                assert row[value_at] == "*" and row[header.index("numerator")] == "*"
-            elif expected["value"] is not None:
-                assert isinstance(row[value_at], int | float)
-                assert row[value_at] == pytest.approx(expected["value"])
-            assert isinstance(row[header.index("outcome")], int)
-        footnote = sheet.cell(row=csv.height + 3, column=1).value
-        assert footnote.startswith("* Suppressed")
-    stars = sum(1 for t in TABLES for row in book[t].iter_rows(values_only=True) if "*" in row)
-    assert stars > 0
-
-
-def test_notes_sheet_says_what_and_where_from(pack):
-    settings, result, _, _ = pack
-    notes = openpyxl.load_workbook(result.workbook)["notes"]
-    text = "\n".join(
-        str(value) for row in notes.iter_rows(values_only=True) for value in row if value
-    )
-    assert "Data as at" in text and result.period in text
-    assert "from 1 to 4" in text and "from 1 to 9" in text  # the configured thresholds
-    for definition in reference.seed("measures")["definition"]:
-        assert definition in text
-    with connect(settings.warehouse, read_only=True) as con:
-        used = con.execute(
-            "select file_name, version from ingest.file_versions where is_current "
-            "and refused is null and period <= ?",
-            [result.period],
-        ).fetchall()
-    assert used
-    for file_name, _ in used:
-        assert file_name in text
-
-
 def test_report_is_self_contained_with_a_chart_per_measure(pack):
     _, result, _, _ = pack
     page = (result.out_dir / "report.html").read_text()
@@ -170,14 +135,15 @@ def test_report_is_self_contained_with_a_chart_per_measure(pack):
     assert "<script" not in page and "<link" not in page
     for outcome in range(1, 5):
         assert f'id="outcome{outcome}"' in page
-    assert ">*</td>" in page  # suppressed figures
+    assert ">[c]</td>" in page  # suppressed figures
+    assert ">*</td>" not in page
+    assert '<a href="gate/report.html">' in page
     assert "stroke-dasharray" in page  # baselines
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)")
-def test_report_renders_in_a_headless_browser(pack, tmp_path):
-    _, result, _, _ = pack
-    png = tmp_path / "report.png"
+def _chromium(tmp_path: Path, *args: str) -> str:
+    """Run headless Chromium with the network off (no proxy reachable, no name resolves);
+    returns what it prints (``--dump-dom``: the rendered DOM)."""
     profile = tempfile.mkdtemp(dir=tmp_path)
     command = [
         str(CHROMIUM),
@@ -189,25 +155,211 @@ def test_report_renders_in_a_headless_browser(pack, tmp_path):
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
+        "--proxy-server=http://127.0.0.1:9",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
         f"--user-data-dir={profile}",
-        f"--screenshot={png}",
-        "--window-size=1400,2400",
-        (result.out_dir / "report.html").as_uri(),
+        *args,
     ]
     process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        text=True,
     )
     try:
-        process.wait(timeout=90)
+        out, _ = process.communicate(timeout=90)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    return out
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)")
+def test_report_renders_in_a_headless_browser(pack, tmp_path):
+    _, result, _, _ = pack
+    png = tmp_path / "report.png"
+    _chromium(
+        tmp_path,
+        f"--screenshot={png}",
+        "--window-size=1400,2400",
+        (result.out_dir / "report.html").as_uri(),
+    )
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1400, 2400)
     assert len(data) > 50_000  # a blank page of this size is a few kilobytes
+
+
+def test_the_gate_report_is_self_contained_and_lists_every_check(pack):
+    _, result, _, _ = pack
+    page = result.gate.report_path.read_text()
+    assert not re.search(r"(https?:)?//|@import|url\(|<script|<link|<img|<iframe", page)
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="en-GB">' in page
+    assert page.count('<tr class="result pass">') == result.gate.evaluated
+    assert '<tr class="result fail">' not in page
+    assert page.count('<th scope="row">') >= result.gate.evaluated
+    for expectation in result.gate.expectations:
+        assert f"<code>{expectation.expectation}</code>" in page
+    assert "<strong>Passed</strong>" in page
+    assert "Data package" in page and "Disclosure audit" in page
+    assert "\u2713 Passed" in page and html.escape(result.gate.audit.summary()) in page
+    assert f"Audited: the {sum(_csv(result, t).height for t in TABLES)} rows of the pack" in page
+    for name, _, _ in result.gate.package.resources:
+        assert f'<th scope="row">{name}</th>' in page
+    assert page.count("<caption>") >= 6
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)")
+def test_the_gate_report_shows_its_results_offline_in_a_browser(pack, tmp_path):
+    _, result, _, _ = pack
+    dom = _chromium(tmp_path, "--dump-dom", result.gate.report_path.as_uri())
+    rows = re.findall(r'<tr class="result (pass|fail)">', dom)
+    assert len(rows) == result.gate.evaluated > 100
+    assert set(rows) == {"pass"}
+    assert dom.count("\u2713 Pass</span>") == result.gate.evaluated
+
+
+def test_the_data_package_describes_every_csv(pack):
+    settings, result, _, _ = pack
+    with connect(settings.warehouse, read_only=True) as con:
+        catalog = con.sql("from reference.measures where not breakdown_only").pl()
+    package = json.loads((result.out_dir / "datapackage.json").read_text())
+    assert package["profile"] == "tabular-data-package"
+    resources = {r["name"]: r for r in package["resources"]}
+    assert list(resources) == [*TABLES, "measures"]
+    for resource in resources.values():
+        data = (result.out_dir / resource["path"]).read_bytes()
+        assert resource["bytes"] == len(data)
+        assert resource["hash"] == f"sha256:{hashlib.sha256(data).hexdigest()}"
+        assert resource["schema"]["missingValues"] == [""]
+    for table in TABLES:
+        schema = resources[table]["schema"]
+        fields = {f["name"]: f for f in schema["fields"]}
+        assert list(fields) == list(MART_COLUMNS)
+        assert schema["primaryKey"] == ["measure_code", "org", "period"]
+        assert schema["foreignKeys"] == [
+            {
+                "fields": ["measure_code"],
+                "reference": {"resource": "measures", "fields": ["measure_code"]},
+            }
+        ]
+        codes = catalog.filter(pl.col("outcome").cast(pl.Int32) == int(table[-1]))["measure_code"]
+        assert fields["measure_code"]["constraints"]["enum"] == codes.to_list()
+        assert fields["org"]["constraints"]["enum"] == org_order()
+        assert fields["oba_type"]["constraints"]["enum"] == [
+            "how_much",
+            "how_well",
+            "better_off",
+            "population",
+        ]
+        assert fields["period"]["constraints"]["pattern"] == r"\d{4}-\d{2}-Q[1-4]"
+        assert fields["suppressed"]["type"] == "boolean"
+        assert {fields[c]["type"] for c in ("numerator", "value", "change_from_baseline")} == {
+            "number"
+        }
+    measures = resources["measures"]
+    assert measures["schema"]["primaryKey"] == ["measure_code"]
+    assert [f["name"] for f in measures["schema"]["fields"]] == catalog.columns
+    assert "short_name" in catalog.columns
+    written = pl.read_csv(result.out_dir / "csv" / "measures.csv", infer_schema=False)
+    assert written["measure_code"].to_list() == catalog["measure_code"].to_list()
+    checked = validate_datapackage(result.out_dir / "datapackage.json")
+    assert checked.valid and not checked.errors
+    assert dict((n, r) for n, _, r in checked.resources) == {
+        **{t: _csv(result, t).height for t in TABLES},
+        "measures": catalog.height,
+    }
+
+
+def _replace_line(path: Path, index: int, old: str, new: str) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    assert old in lines[index]
+    lines[index] = lines[index].replace(old, new, 1)
+    path.write_text("".join(lines))
+
+
+def _duplicate_line(path: Path, index: int) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join([*lines, lines[index]]))
+
+
+@pytest.mark.parametrize(
+    ("change", "redescribe", "expected"),
+    [
+        (lambda d: _duplicate_line(d / "csv/outcome2.csv", 1), True, ("outcome2", "primary-key")),
+        (
+            lambda d: _replace_line(d / "csv/outcome1.csv", 1, "O1_ASCOT_PEOPLE", "O1_NOT_A_CODE"),
+            True,
+            ("outcome1", "foreign-key"),
+        ),
+        (
+            lambda d: _replace_line(d / "csv/outcome1.csv", 2, ",2025-26-Q", ",2025-26-Q9"),
+            True,
+            ("outcome1", "constraint-error"),
+        ),
+        (
+            lambda d: _replace_line(d / "csv/outcome3.csv", 1, ",false", ",no"),
+            True,
+            ("outcome3", "type-error"),
+        ),
+        (
+            lambda d: _replace_line(d / "csv/measures.csv", 1, ",People ", ",=People "),
+            True,
+            ("measures", "constraint-error"),
+        ),
+        (
+            lambda d: _replace_line(d / "csv/outcome4.csv", 1, ",BHSCT,", ",NHSCT,"),
+            False,  # a file changed after it was described: size and hash differ
+            ("outcome4", "hash-count"),
+        ),
+    ],
+    ids=["duplicate-key", "unknown-measure", "bad-period", "bad-boolean", "formula", "tampered"],
+)
+def test_the_data_package_validation_catches(pack, tmp_path, change, redescribe, expected):
+    settings, result, _, _ = pack
+    folder = tmp_path / "pack"
+    shutil.copytree(result.out_dir, folder)
+    change(folder)
+    if redescribe:
+        with connect(settings.warehouse, read_only=True) as con:
+            catalog = con.sql("from reference.measures").pl()
+        facts = PackFacts(
+            period=result.period,
+            periods=(result.period,),
+            consumer="test",
+            built_at="2026-01-01 00:00:00",
+            data_as_at=None,
+        )
+        write_datapackage(folder, pack_resources(catalog, org_order()), facts)
+    checked = validate_datapackage(folder / "datapackage.json")
+    assert not checked.valid
+    assert expected in {(e.resource, e.type) for e in checked.errors}
+    assert "data package invalid" in checked.message
+
+
+def test_a_pack_whose_data_package_is_invalid_is_not_published(pack, tmp_path, monkeypatch):
+    settings, result, _, _ = pack
+    deliveries_before = _deliveries(settings).height
+    catalog_writer = pack_module.write_measures_csv
+
+    def short_catalog(path, catalog):  # the catalogue loses a measure the tables still use
+        return catalog_writer(path, catalog.filter(pl.col("measure_code") != "O2_WTE"))
+
+    monkeypatch.setattr(pack_module, "write_measures_csv", short_catalog)
+    out = tmp_path / "published"
+    failed = write_pack(settings, result.period, out_dir=out, consumer="test-package")
+    assert not failed.ok and not failed.files
+    assert not failed.gate.failures  # every expectation met: the data package failed it
+    assert not failed.gate.package.valid
+    assert "data package invalid" in failed.message and "foreign-key" in failed.message
+    assert "outcome2" in failed.message
+    assert not out.exists() or not any(out.iterdir())
+    assert _deliveries(settings).height == deliveries_before
+    page = failed.gate.report_path.read_text()
+    assert "\u2717 Invalid" in page and "foreign-key" in page
 
 
 def test_the_delivery_is_in_the_usage_log(pack):
@@ -221,9 +373,28 @@ def test_the_delivery_is_in_the_usage_log(pack):
     assert row["out_dir"] == str(result.out_dir)
     assert row["measures"] == list(result.measures)
     digest = hashlib.sha256()
-    for path in [result.workbook] + [result.out_dir / "csv" / f"{t}.csv" for t in TABLES]:
-        digest.update(path.read_bytes())
+    names = [result.workbook.name, *(f"csv/{t}.csv" for t in TABLES), "csv/measures.csv"]
+    for name in [*names, "datapackage.json"]:
+        digest.update((result.out_dir / name).read_bytes())
     assert digest.hexdigest() == result.pack_sha256
+
+
+def test_sha256sums_cover_every_published_file(pack):
+    _, result, _, _ = pack
+    lines = (result.out_dir / "SHA256SUMS").read_text().splitlines()
+    listed = {}
+    for line in lines:
+        checksum, name = line.split("  ")
+        listed[name] = checksum
+    files = {
+        p.relative_to(result.out_dir).as_posix(): p
+        for p in result.out_dir.rglob("*")
+        if p.is_file() and p.name != "SHA256SUMS"
+    }
+    assert set(listed) == set(files)
+    assert "gate/report.html" in listed and "datapackage.json" in listed
+    for name, path in files.items():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == listed[name], name
 
 
 def test_a_second_delivery_is_a_second_row(pack, tmp_path):
@@ -260,7 +431,7 @@ def test_an_unknown_period_is_a_clear_error_and_writes_nothing(pack, tmp_path):
 def test_a_pack_failing_its_gate_is_not_published(pack, tmp_path, monkeypatch):
     settings, result, _, _ = pack
     deliveries_before = _deliveries(settings).height
-    catalog = reference.seed("measures")
+    catalog = reference.seed("measures").filter(pl.col("breakdown_only") == "false")
     counts = catalog.filter((pl.col("unit") == "count") & (pl.col("disclosure_control") == "true"))
     target = counts["measure_code"][0]
 
@@ -285,15 +456,93 @@ def test_a_pack_failing_its_gate_is_not_published(pack, tmp_path, monkeypatch):
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # staging removed
     rejected = failed.rejected_dir / "gate" / "validation_result.json"
     assert rejected.exists() and '"success": false' in rejected.read_text()
+    assert failed.gate.report_path == failed.rejected_dir / "gate" / "report.html"
+    assert str(failed.gate.report_path) in failed.message
+    page = failed.gate.report_path.read_text()
+    assert "<strong>Failed</strong>" in page
+    assert page.count('<tr class="result fail">') == len(failed.gate.failures) >= 1
     assert _deliveries(settings).height == deliveries_before
     # the published pack of the fixture is untouched
     assert (result.out_dir / "report.html").exists()
 
 
+def _leak_one_protected_count(marts, out, period):
+    """Show the true figures of every hidden row but one protected DSF due count in a
+    (measure, period): REGION minus the Trusts shown then gives it away. Each figure shown is 0
+    or 5 and more, so no expectation of the gate sees it; only the audit can."""
+    true = marts.select("measure_code", "org", "period", true=pl.col("value"))
+    rows = out.with_row_index("_i").join(true, on=["measure_code", "org", "period"], how="left")
+    due = rows.filter(
+        pl.col("measure_code").str.starts_with("O3_DSF_DUE")
+        & (pl.col("period") <= period)
+        & pl.col("suppressed")
+    )
+    small = pl.col("true").is_between(1, 4)
+    for (_, _), group in sorted(due.group_by("measure_code", "period"), key=lambda g: g[0]):
+        targets = group.filter(small & (pl.col("org") != "REGION"))
+        if targets.height == 1 and group.height > 1 and not group.filter(small).height > 1:
+            shown = group.filter(~small)
+            at = pl.col("_i").is_in(shown["_i"].to_list())
+            leaked = rows.with_columns(
+                pl.when(at).then(pl.col("true")).otherwise(pl.col(c)).alias(c)
+                for c in ("value", "numerator")
+            ).with_columns(suppressed=pl.when(at).then(False).otherwise(pl.col("suppressed")))
+            return leaked.drop("_i", "true"), targets.row(0, named=True)
+    raise AssertionError("no DSF due count to leak in the sample")
+
+
+def test_a_pack_whose_suppression_leaks_fails_the_audit_and_is_not_published(
+    pack, tmp_path, monkeypatch
+):
+    settings, result, _, _ = pack
+    deliveries_before = _deliveries(settings).height
+    leaked = {}
+
+    def leaky(marts, *args, **kwargs):
+        rows, leaked["target"] = _leak_one_protected_count(
+            marts, apply_disclosure(marts, *args, **kwargs), result.period
+        )
+        return rows
+
+    monkeypatch.setattr(pack_module, "apply_disclosure", leaky)
+    out = tmp_path / "published"
+    failed = write_pack(settings, result.period, out_dir=out, consumer="test-audit")
+    target = leaked["target"]
+    assert not failed.ok and not failed.files and failed.pack_sha256 is None
+    assert not failed.gate.failures  # every expectation met
+    assert failed.gate.package.valid  # and the data package valid: the audit stops it
+    assert not failed.gate.audit.passed
+    pinned = {(p.measure_code, p.org, p.period, p.figure) for p in failed.gate.audit.pinned}
+    assert (target["measure_code"], target["org"], target["period"], "value") in pinned
+    assert "disclosure audit failed" in failed.message
+    assert f"{target['measure_code']} {target['org']} {target['period']} value" in failed.message
+    assert not out.exists() or not any(out.iterdir())
+    assert _deliveries(settings).height == deliveries_before
+    document = json.loads(failed.gate.result_path.read_text())
+    assert document["success"] is False and document["disclosure_audit"]["passed"] is False
+    page = failed.gate.report_path.read_text()
+    assert "\u2717 Failed" in page and "<h3>Pinned figures</h3>" in page
+
+
+def test_an_audit_that_cannot_conclude_fails_the_gate(pack, tmp_path, monkeypatch):
+    settings, result, _, _ = pack
+
+    def broken(*args, **kwargs):
+        raise AuditError("relation O3_DSF_DUE: REGION is not the sum of the Trusts")
+
+    monkeypatch.setattr(pack_module, "audit_disclosure", broken)
+    out = tmp_path / "published"
+    failed = write_pack(settings, result.period, out_dir=out, consumer="test-audit")
+    assert not failed.ok and not failed.gate.failures and failed.gate.package.valid
+    assert "disclosure audit failed: it could not conclude: relation O3_DSF_DUE" in failed.message
+    assert not out.exists() or not any(out.iterdir())
+    assert "Why it could not conclude" in failed.gate.report_path.read_text()
+
+
 def test_the_gate_names_schema_identifier_and_completeness_failures(pack, tmp_path):
     settings, result, _, _ = pack
     with connect(settings.warehouse, read_only=True) as con:
-        catalog = con.sql("from reference.measures").pl()
+        catalog = con.sql("from reference.measures where not breakdown_only").pl()
         file_versions = con.sql("from ingest.file_versions").pl()
     tables = {t: read_extract_csv(result.out_dir / "csv" / f"{t}.csv") for t in TABLES}
     tables["outcome2"]["hcn"] = "4505577104"  # an identifier column
@@ -321,11 +570,18 @@ def test_the_gate_names_schema_identifier_and_completeness_failures(pack, tmp_pa
     assert any(
         f.table == "outcome1" and "denominator from 1 to 9" in f.description for f in gate.failures
     )
-    assert (tmp_path / "gate" / "data_docs" / "index.html").exists()
     assert "schema" in gate.message and "completeness" in gate.message
+    page = (tmp_path / "gate" / "report.html").read_text()
+    assert page.count('<tr class="result fail">') == len(gate.failures)
+    assert page.count('<tr class="result ') == gate.evaluated
+    assert "4505577104" not in page  # counts, never a cell's value
+    assert not (tmp_path / "gate" / "data_docs").exists()
 
 
 def test_the_gate_stays_out_of_the_import():
-    script = "import sys, pipelines.extract; print('great_expectations' in sys.modules)"
+    script = (
+        "import sys, pipelines.extract; "
+        "print('great_expectations' in sys.modules, 'frictionless' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "False False"

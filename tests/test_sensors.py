@@ -132,6 +132,7 @@ def test_the_refresh_names_returns_that_landed_but_were_not_loaded(sws_home, cap
 def test_before_the_models_are_built_returns_load_then_one_full_build_follows(sws_home):
     from pipelines.ingest.landing import discover
     from pipelines.ingest.loader import load_slot
+    from pipelines.ingest.pseudonyms import load_key
     from pipelines.warehouse import connect
 
     generate(sws_home.landing, periods=1, end_period="2025-26-Q1", scale=0.01, seed=2)
@@ -148,7 +149,10 @@ def test_before_the_models_are_built_returns_load_then_one_full_build_follows(sw
     assert [r.run_key for r in _tick(sws_home)] == [r.run_key for r in requests]  # once only
     with connect(sws_home.warehouse) as con:  # while the loads run, the build stays the same
         load_slot(
-            con, slots[("star", "BHSCT", "2025-26-Q1")], archive_dir=sws_home.archive, key=b"k"
+            con,
+            slots[("star", "BHSCT", "2025-26-Q1")],
+            archive_dir=sws_home.archive,
+            key=load_key(sws_home.home),
         )
     after_one = _tick(sws_home)
     assert after_one[-1].run_key == build.run_key

@@ -1,12 +1,17 @@
 {#-
     The measure catalog (seed `measures`) and the marts agree:
-    - every catalog code whose `source_collection` has at least one loaded return is produced
-      by some mart (vacuous on an empty warehouse). O4_RETENTION_PCT is only expected once some
-      Trust has loaded `workforce` snapshots for two consecutive quarters: measures.md gives it
-      no row where the preceding quarter's snapshot is missing;
-    - every code a mart holds, or an outcome model computes (int_measures drops codes it cannot
-      find in the catalog, so a new DSF function or indicator without a catalog row would
-      otherwise vanish silently), is in the catalog.
+    - every catalog code that is not `breakdown_only` and whose `source_collection` has at
+      least one loaded return is produced by some outcome mart (vacuous on an empty
+      warehouse). O4_RETENTION_PCT is only expected once some Trust has loaded `workforce`
+      snapshots for two consecutive quarters: measures.md gives it no row where the preceding
+      quarter's snapshot is missing;
+    - every code an outcome mart holds, or an outcome model computes (int_measures drops codes
+      it cannot find in the catalog, so a new DSF function or indicator without a catalog row
+      would otherwise vanish silently), is in the catalog, and not `breakdown_only`;
+    - every (measure, dimension) of the catalog's `breakdowns` whose return is loaded is in
+      `marts.breakdowns`, which holds no other;
+    - every `how_much` measure broken down by `lgd` has its `<code>_PER_10K` rate in the
+      catalog (int_breakdown_measures keeps only the rates the catalog lists).
 -#}
 with
 
@@ -81,6 +86,7 @@ missing_from_marts as (
             where mart_codes.measure_code = catalog.measure_code
         )
         and (catalog.measure_code != 'O4_RETENTION_PCT' or consecutive_workforce.has_consecutive)
+        and not catalog.breakdown_only
 
 ),
 
@@ -100,11 +106,87 @@ not_in_catalog as (
     from all_codes
     where not exists (
         select 1 from catalog
-        where catalog.measure_code = all_codes.measure_code
+        where catalog.measure_code = all_codes.measure_code and not catalog.breakdown_only
     )
+
+),
+
+catalog_breakdowns as (
+
+    select
+        measure_code,
+        source_collection,
+        unnest(string_split(breakdowns, ' ')) as dimension
+    from catalog
+    where breakdowns is not null
+
+),
+
+breakdown_pairs as (
+
+    select distinct
+        measure_code,
+        dimension
+    from {{ ref('breakdowns') }}
+
+),
+
+missing_breakdowns as (
+
+    select
+        catalog_breakdowns.measure_code,
+        'catalog breakdown by ' || catalog_breakdowns.dimension || ' with a loaded '
+        || catalog_breakdowns.source_collection || ' return, not in marts.breakdowns' as problem
+    from catalog_breakdowns
+    inner join loaded_collections
+        on catalog_breakdowns.source_collection = loaded_collections.collection
+    where not exists (
+        select 1 from breakdown_pairs
+        where
+            breakdown_pairs.measure_code = catalog_breakdowns.measure_code
+            and breakdown_pairs.dimension = catalog_breakdowns.dimension
+    )
+
+),
+
+unlisted_breakdowns as (
+
+    select
+        breakdown_pairs.measure_code,
+        'breakdown by ' || breakdown_pairs.dimension || ' not in the catalog' as problem
+    from breakdown_pairs
+    where not exists (
+        select 1 from catalog_breakdowns
+        where
+            catalog_breakdowns.measure_code = breakdown_pairs.measure_code
+            and catalog_breakdowns.dimension = breakdown_pairs.dimension
+    )
+
+),
+
+missing_rates as (
+
+    select
+        catalog_breakdowns.measure_code,
+        'how_much count by lgd without its _PER_10K rate in the catalog' as problem
+    from catalog_breakdowns
+    inner join catalog on catalog_breakdowns.measure_code = catalog.measure_code
+    where
+        catalog_breakdowns.dimension = 'lgd'
+        and catalog.oba_type = 'how_much'
+        and not exists (
+            select 1 from catalog as rates
+            where rates.measure_code = catalog_breakdowns.measure_code || '_PER_10K'
+        )
 
 )
 
 select * from missing_from_marts
 union all
 select * from not_in_catalog
+union all
+select * from missing_breakdowns
+union all
+select * from unlisted_breakdowns
+union all
+select * from missing_rates

@@ -54,13 +54,13 @@ def _gate_of_period(result: PackResult) -> AssetCheckEvaluation:
     return AssetCheckEvaluation(**evaluation)
 
 
-def record_cull_report(out: Path, pages: Path) -> None:
+def record_cull_report(report: pl.DataFrame, out: Path, pages: Path) -> None:
     _report(
         [
             AssetMaterialization(
                 CULL_REPORT,
                 description="sws cull-report",
-                metadata=cull_report_metadata(out, pages),
+                metadata=cull_report_metadata(report, out, pages),
             )
         ]
     )

@@ -17,7 +17,8 @@ from dagster import (
     sensor,
 )
 
-from contracts.files import ReturnFile
+from contracts.files import RefusedFile, ReturnFile
+from contracts.landed import StillBeingWritten
 from pipelines.dbt_files import last_build_is_current
 from pipelines.defs.assets.lineage import CULL_REPORT
 from pipelines.defs.jobs import build_models_job, ingest_jobs, land_jobs
@@ -25,9 +26,10 @@ from pipelines.defs.partitions import slot_key
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.runs import run_tags
 from pipelines.ingest.file_versions import is_loaded
-from pipelines.ingest.landing import discover, file_sha256, latest_file
+from pipelines.ingest.landing import BEING_WRITTEN, discover, file_sha256, latest_file
 from pipelines.ingest.planning import land_job_name, plan_load
-from pipelines.settings import Settings
+from pipelines.ingest.pseudonyms import KeyMismatch, check_key
+from pipelines.settings import Settings, landing_settle_seconds
 from pipelines.warehouse import WarehouseBusy, connect
 
 # How often the landing folder is looked at; a test's daemon looks more often.
@@ -56,9 +58,22 @@ cull_report_automation = AutomationConditionSensorDefinition(
 )
 def landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource):
     settings = warehouse.settings
-    slots, refused = discover(settings.landing)
-    for outcome in refused:
-        context.log.warning(f"refused: {outcome.refused}")
+    slots, others = discover(settings.landing, settle_seconds=landing_settle_seconds())
+    for outcome in others:
+        if outcome.status == BEING_WRITTEN:
+            context.log.info(f"{outcome.file}: still being written, will be retried")
+        else:
+            context.log.warning(f"refused: {outcome.refused}")
+    try:
+        if settings.warehouse.exists():
+            with connect(settings.warehouse, read_only=True) as con:
+                check_key(con, warehouse.pseudonym_key())
+    except KeyMismatch as error:
+        yield SkipReason(str(error))
+        return
+    except WarehouseBusy:
+        yield SkipReason("the warehouse is held by another process: looking again at the next tick")
+        return
     try:
         if last_build_is_current(settings.dbt_target):
             yield from _land_each_file(settings, slots)
@@ -67,6 +82,8 @@ def landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseResourc
     except WarehouseBusy:
         # not a load (loads write a working copy): something else opened the file to write
         yield SkipReason("the warehouse is held by another process: looking again at the next tick")
+    except (StillBeingWritten, RefusedFile):
+        yield SkipReason("a landed file changed while this tick looked: looking again at the next")
 
 
 def _land_each_file(settings: Settings, slots) -> Iterator[RunRequest]:
@@ -79,10 +96,14 @@ def _land_each_file(settings: Settings, slots) -> Iterator[RunRequest]:
         new = {slot: files for slot, files in slots.items() if not con or not is_loaded(con, files)}
     for (collection, org, period), files in sorted(new.items()):
         latest = latest_file(files)
+        try:
+            run_key = _run_key([latest])
+        except (StillBeingWritten, RefusedFile):  # changed or replaced since it was listed
+            continue  # the next tick sees it as it is then
         yield RunRequest(
             job_name=land_job_name(collection),
             partition_key=str(slot_key(org, period)),
-            run_key=_run_key([latest]),
+            run_key=run_key,
             tags={"sws/file": latest.path.name},
         )
 
@@ -92,8 +113,8 @@ def _load_then_build(settings: Settings, slots) -> Iterator[RunRequest]:
     runs — a run per block of a return's new partitions, then one full dbt build queued behind
     them (the queue runs writers in order). Keys name the files, so each runs once."""
     runs = plan_load(settings, slots)
-    if len(runs) == 1:
-        return  # nothing new: the build alone waits for the next load or the schedule
+    if all(run.collection is None for run in runs):
+        return  # nothing new: a build alone waits for the next load or the schedule
     for run in runs:
         if run.collection is None:  # the build follows every file in the landing folder
             run_key = f"build_models after {_run_key([latest_file(f) for f in slots.values()])}"

@@ -1,5 +1,6 @@
-"""The ODB extract pack (interface.md): disclosure control, workbook, CSV files, report,
-validation gate (Great Expectations, imported only when the gate runs) and usage log.
+"""The ODB extract pack (interface.md): disclosure control, workbook, CSV files, data package,
+report, validation gate (Great Expectations and Frictionless, imported only when the gate runs)
+and usage log.
 
 API for the CLI (``sws extract``) and the Dagster asset::
 

@@ -1,15 +1,20 @@
-"""The extract pack's validation gate: a Great Expectations suite run as checkpoints.
+"""The extract pack's validation gate: a Great Expectations suite run as checkpoints, the
+Frictionless validation of ``datapackage.json`` and the disclosure audit's result.
 
 One checkpoint per extract table (``outcome1`` ... ``outcome4``, the frames of the CSV files as
 written) plus one over ``completeness`` (every measure x org x period that should have a row,
-and whether it has one). A pack is published only if every expectation passes. The result JSON
-and the Data Docs (static HTML) are written to the gate folder.
+and whether it has one). A pack is published only if every expectation passes, its data package
+is valid and the disclosure audit passed. The gate writes ``validation_result.json`` and
+``report.html`` (every expectation with its observed value and result, the data package and the
+audit; one self-contained page, readable offline) to the gate folder. Great Expectations' own
+Data Docs are not built: they load scripts and styles from CDNs.
 
 Great Expectations takes seconds to import: it is imported only when the gate runs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
@@ -20,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from contracts.periods import Period
+from pipelines.extract.datapackage import OBA_TYPES, PackageValidation, validate_datapackage
 from pipelines.extract.disclosure import MART_COLUMNS, REGION, Thresholds, measure_catalog
+from pipelines.extract.facts import PackFacts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,20 +37,32 @@ COMPLETENESS = "completeness"
 IDENTIFIER_COLUMNS = ("hcn", "worker_id", "person_key", "worker_key")
 TEXT_COLUMNS = ("measure_code", "oba_type", "org", "period", "baseline_period")
 NUMBER_COLUMNS = ("numerator", "denominator", "value", "baseline_value", "change_from_baseline")
-OBA_TYPES = ("how_much", "how_well", "better_off", "population")
 # the largest magnitude a figure may have: an HCN (or any 10-digit identifier) is larger
 LARGEST_FIGURE = 999_999_999
-DATA_DOCS_SITE = "odb_extract_gate"
 
 
 @dataclass(frozen=True)
-class GateFailure:
-    table: str
+class ExpectationResult:
+    table: str  # the checkpoint: an extract table or completeness
     expectation: str  # the Great Expectations type, e.g. expect_column_values_to_not_be_in_set
     description: str  # what it checks, in words
+    success: bool = False
     column: str | None = None
-    unexpected: int | None = None
-    observed: Any = None
+    unexpected: int | None = None  # rows that broke it (row-wise expectations)
+    rows: int | None = None  # rows it looked at (row-wise expectations)
+    observed: Any = None  # the observed value (table-wise expectations)
+
+    @property
+    def observed_text(self) -> str:
+        """What it saw, in words (counts only: no cell value is quoted)."""
+        if self.unexpected is not None:
+            of = "" if self.rows is None else f" of {self.rows}"
+            return f"{self.unexpected}{of} rows unexpected"
+        if self.observed is None:
+            return "\u2013"
+        if isinstance(self.observed, list | tuple):
+            return ", ".join(str(v) for v in self.observed)
+        return str(self.observed)
 
     def __str__(self) -> str:
         rows = "" if self.unexpected is None else f" ({self.unexpected} row(s))"
@@ -53,21 +72,82 @@ class GateFailure:
         return f"{self.table}: {self.description}{rows}{observed} [{self.expectation}]"
 
 
+GateFailure = ExpectationResult  # a failed one
+
+
+@dataclass(frozen=True)
+class AuditBroken:
+    """The disclosure audit could not conclude (``audit.AuditError``: the published figures
+    break a relation of the seed): a failed audit, shaped like ``audit.AuditResult``."""
+
+    reason: str
+    passed: bool = False
+    hidden: int = 0
+    protected: int = 0
+    pinned: tuple = ()
+    method: str = "The disclosure audit stopped before solving anything."
+
+    def summary(self) -> str:
+        return f"disclosure audit failed: it could not conclude: {self.reason}"
+
+
 @dataclass(frozen=True)
 class GateResult:
-    success: bool
-    evaluated: int
-    failures: tuple[GateFailure, ...] = ()
+    expectations: tuple[ExpectationResult, ...]
+    package: PackageValidation | None = None  # None: no data package given to the gate
+    audit: Any = None  # audit.AuditResult or AuditBroken; None: no audit given to the gate
     result_path: Path | None = None
-    docs_index: Path | None = None
+    report_path: Path | None = None
     details: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def evaluated(self) -> int:
+        return len(self.expectations)
+
+    @property
+    def failures(self) -> tuple[ExpectationResult, ...]:
+        return tuple(e for e in self.expectations if not e.success)
+
+    @property
+    def package_valid(self) -> bool:
+        return self.package is None or self.package.valid
+
+    @property
+    def audit_passed(self) -> bool:
+        return self.audit is None or bool(self.audit.passed)
+
+    @property
+    def success(self) -> bool:
+        return not self.failures and self.package_valid and self.audit_passed
 
     @property
     def message(self) -> str:
         if self.success:
-            return f"gate passed: {self.evaluated} expectations met"
-        failed = "; ".join(str(f) for f in self.failures)
-        return f"gate failed: {len(self.failures)} of {self.evaluated} expectations: {failed}"
+            parts = [f"gate passed: {self.evaluated} expectations met"]
+            if self.package is not None:
+                parts.append(self.package.message)
+            if self.audit is not None:
+                parts.append(self.audit.summary())
+            return "; ".join(parts)
+        parts = []
+        if self.failures:
+            failed = "; ".join(str(f) for f in self.failures)
+            parts.append(f"{len(self.failures)} of {self.evaluated} expectations: {failed}")
+        if not self.package_valid:
+            parts.append(self.package.message)
+        if not self.audit_passed:
+            parts.append(self.audit.summary())
+        return "gate failed: " + "; ".join(parts)
+
+    def moved(self, source: Path, target: Path) -> GateResult:
+        """The same result with its files' paths moved from folder ``source`` to ``target``."""
+
+        def move(path: Path | None) -> Path | None:
+            return None if path is None else target / path.relative_to(source)
+
+        return dataclasses.replace(
+            self, result_path=move(self.result_path), report_path=move(self.report_path)
+        )
 
 
 # -- the frames -------------------------------------------------------------------------
@@ -349,36 +429,94 @@ def run_gate(
     periods: Sequence[str],
     orgs: Sequence[str],
     thresholds: Thresholds,
+    package: Path | None = None,
+    audit: Any = None,
+    facts: PackFacts | None = None,
     out_dir: Path | None = None,
 ) -> GateResult:
-    """Validate the four extract tables; write ``validation_result.json`` and ``data_docs/``
+    """Validate the four extract tables, then the data package at ``package`` (when given), and
+    take the disclosure ``audit``'s result; write ``validation_result.json`` and ``report.html``
     into ``out_dir`` (when given)."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
     missing = [name for name in TABLES if name not in tables]
     if missing:
         raise ValueError(f"the gate needs every extract table: missing {', '.join(missing)}")
+    run_at = dt.datetime.now(dt.UTC)
+    expectations, described = run_expectations(
+        tables,
+        catalog=catalog,
+        expected=expected,
+        periods=periods,
+        orgs=orgs,
+        thresholds=thresholds,
+    )
+    gate = GateResult(
+        expectations=tuple(expectations),
+        package=validate_datapackage(package) if package is not None else None,
+        audit=audit,
+        details=described,
+    )
+    if out_dir is None:
+        return gate
+    from pipelines.extract.gate_report import render_gate_report
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    gate = dataclasses.replace(
+        gate,
+        result_path=out_dir / "validation_result.json",
+        report_path=out_dir / "report.html",
+    )
+    document = {
+        "success": gate.success,
+        "run_at": run_at.isoformat(),
+        "evaluated_expectations": gate.evaluated,
+        "failed_expectations": [str(f) for f in gate.failures],
+        "data_package": None if gate.package is None else _package_document(gate.package),
+        "disclosure_audit": None if audit is None else _audit_document(audit),
+        "checkpoints": described,
+    }
+    gate.result_path.write_text(json.dumps(document, indent=2, default=str))
+    gate.report_path.write_text(
+        render_gate_report(gate, facts=facts, run_at=run_at.isoformat(timespec="seconds")),
+        encoding="utf-8",
+    )
+    return gate
+
+
+def _package_document(package: PackageValidation) -> dict:
+    return {
+        "valid": package.valid,
+        "resources": [{"name": n, "valid": v, "rows": r} for n, v, r in package.resources],
+        "errors": [dataclasses.asdict(e) for e in package.errors],
+    }
+
+
+def _audit_document(audit: Any) -> dict:
+    return {
+        "passed": bool(audit.passed),
+        "method": audit.method,
+        "hidden": audit.hidden,
+        "protected": audit.protected,
+        "summary": audit.summary(),
+        "pinned": [str(p) for p in audit.pinned],
+    }
+
+
+def run_expectations(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    catalog: pl.DataFrame,
+    expected: pl.DataFrame,
+    periods: Sequence[str],
+    orgs: Sequence[str],
+    thresholds: Thresholds,
+) -> tuple[list[ExpectationResult], dict[str, Any]]:
+    """Every expectation's result, checkpoint by checkpoint, and each checkpoint's description
+    (Great Expectations' ``describe_dict``)."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    site_names: list[str] = []
-    docs_dir = out_dir / "data_docs" if out_dir else None
-    if docs_dir is not None:
-        for name in list(context.list_data_docs_sites()):
-            context.delete_data_docs_site(name)  # the ephemeral default site: a temp folder
-        context.add_data_docs_site(
-            DATA_DOCS_SITE,
-            {
-                "class_name": "SiteBuilder",
-                "show_how_to_buttons": False,
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(docs_dir),
-                },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            },
-        )
-        site_names = [DATA_DOCS_SITE]
     source = context.data_sources.add_pandas("odb_extract")
     frames = {name: tables[name] for name in TABLES}
     frames[COMPLETENESS] = completeness(frames, expected)
@@ -387,9 +525,7 @@ def run_gate(
         for name in TABLES
     } | {COMPLETENESS: completeness_expectations()}
 
-    run_at = dt.datetime.now(dt.UTC)
-    failures: list[GateFailure] = []
-    evaluated = 0
+    results: list[ExpectationResult] = []
     described: dict[str, Any] = {}
     for name, expectations in suites.items():
         batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole")
@@ -409,45 +545,20 @@ def run_gate(
         result = checkpoint.run(batch_parameters={"dataframe": frames[name]})
         described[name] = result.describe_dict()
         for validation in result.run_results.values():
-            for outcome in validation.results:
-                evaluated += 1
-                if not outcome.success:
-                    failures.append(_failure(name, outcome))
-
-    result_path = None
-    docs_index = None
-    if site_names:  # once for the five checkpoints (an UpdateDataDocsAction each is 5x slower)
-        context.build_data_docs(site_names=site_names)
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        result_path = out_dir / "validation_result.json"
-        document = {
-            "success": not failures,
-            "run_at": run_at.isoformat(),
-            "evaluated_expectations": evaluated,
-            "failed_expectations": [str(f) for f in failures],
-            "checkpoints": described,
-        }
-        result_path.write_text(json.dumps(document, indent=2, default=str))
-        docs_index = docs_dir / "index.html" if docs_dir and docs_dir.exists() else None
-    return GateResult(
-        success=not failures,
-        evaluated=evaluated,
-        failures=tuple(failures),
-        result_path=result_path,
-        docs_index=docs_index,
-        details=described,
-    )
+            results += [_result(name, outcome) for outcome in validation.results]
+    return results, described
 
 
-def _failure(table: str, outcome) -> GateFailure:
+def _result(table: str, outcome) -> ExpectationResult:
     config = outcome.expectation_config
     result = outcome.result or {}
-    return GateFailure(
+    return ExpectationResult(
         table=table,
         expectation=config.type,
         description=config.description or config.type,
+        success=bool(outcome.success),
         column=config.kwargs.get("column"),
         unexpected=result.get("unexpected_count"),
+        rows=result.get("element_count"),
         observed=result.get("observed_value"),
     )

@@ -1,9 +1,9 @@
-"""``report.html``: the page a board member reads.
+"""``report.html``: the page a board member reads (template ``templates/report.html.j2``).
 
 Self-contained: inline CSS and inline SVG, no script, no external reference. Per outcome, a
-table of the period's measures by Trust and REGION (suppressed figures as ``*``), then per
-measure a small "turn the curve" chart: its trend per Trust and REGION over the periods up to
-the pack's, against REGION's baseline (dashed).
+table of the period's measures by Trust and REGION (suppressed figures as ``[c]``), then per
+measure a small "turn the curve" chart (``chart_svg``): its trend per Trust and REGION over the
+periods up to the pack's, against REGION's baseline (dashed).
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
+from markupsafe import Markup
 
 from pipelines.extract.disclosure import REGION, Thresholds
+from pipelines.templating import render
 
 OUTCOMES = {
     1: "Improving social wellbeing",
@@ -41,43 +43,7 @@ ORG_COLOURS = {
     REGION: "#212b32",
 }
 NO_VALUE = "\u2013"  # en dash
-
-CSS = """
-* { box-sizing: border-box; }
-body { margin: 0; font-family: Arial, "Helvetica Neue", Helvetica, sans-serif; color: #212b32;
-  background: #f0f4f5; font-size: 16px; line-height: 1.45; }
-header { background: #005eb8; color: #fff; padding: 20px 32px; }
-header h1 { margin: 0 0 4px; font-size: 28px; }
-header p { margin: 0; font-size: 16px; }
-main { max-width: 1320px; margin: 0 auto; padding: 8px 32px 32px; }
-section.outcome { background: #fff; border-top: 4px solid #005eb8; margin: 24px 0;
-  padding: 8px 24px 24px; }
-h2 { font-size: 24px; margin: 16px 0 8px; }
-h3 { font-size: 17px; margin: 0 0 2px; }
-.meta { color: #4c6272; font-size: 14px; }
-.summary { background: #fff; padding: 16px 24px; margin-top: 24px; border-left: 6px solid #005eb8; }
-table.figures { border-collapse: collapse; width: 100%; margin: 12px 0 8px; font-size: 14px; }
-table.figures caption { text-align: left; font-weight: bold; padding: 4px 0 8px; }
-table.figures th, table.figures td { border-bottom: 1px solid #d8dde0; padding: 6px 8px; }
-table.figures thead th { background: #e8edee; text-align: right; vertical-align: bottom; }
-table.figures thead th.measure, table.figures td.measure { text-align: left; }
-table.figures td { text-align: right; font-variant-numeric: tabular-nums; }
-table.figures td.region, table.figures th.region { font-weight: bold; background: #f6f8f9; }
-td.measure code, .chart code { color: #4c6272; font-size: 12px; }
-td .meta { white-space: nowrap; }
-td.suppressed { color: #d5281b; font-weight: bold; }
-.charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 20px;
-  margin-top: 16px; }
-figure.chart { margin: 0; border: 1px solid #d8dde0; padding: 12px 12px 6px; }
-figure.chart svg { width: 100%; height: auto; display: block; }
-figure.chart figcaption { font-size: 13px; color: #4c6272; margin-top: 4px; }
-.notes { font-size: 14px; }
-.notes li { margin-bottom: 4px; }
-footer { color: #4c6272; font-size: 13px; padding: 0 32px 32px; max-width: 1320px;
-  margin: 0 auto; }
-@media print { body { background: #fff; } section.outcome { break-inside: avoid-page; }
-  figure.chart { break-inside: avoid; } }
-"""
+CONFIDENTIAL = "[c]"  # a suppressed figure (the Analysis Function's shorthand)
 
 
 @dataclass(frozen=True)
@@ -143,51 +109,6 @@ def _measures(catalog: pl.DataFrame) -> list[Measure]:
         )
         for row in catalog.iter_rows(named=True)
     ]
-
-
-def _cell(row: dict | None, unit: str, *, region: bool = False) -> str:
-    css = ["region"] if region else []
-    if row is None:
-        return f'<td class="{" ".join(css)}" title="no return loaded">{NO_VALUE}</td>'
-    if row["suppressed"]:
-        css.append("suppressed")
-        return f'<td class="{" ".join(css)}" title="suppressed (disclosure control)">*</td>'
-    return f'<td class="{" ".join(css)}">{fmt(row["value"], unit)}</td>'
-
-
-def _table(outcome: int, measures: Sequence[Measure], rows: dict, period: str, orgs) -> str:
-    head = "".join(
-        f'<th scope="col" class="{"region" if o == REGION else ""}">{o}</th>' for o in orgs
-    )
-    body = []
-    for m in measures:
-        cells = "".join(
-            _cell(rows.get((m.code, o, period)), m.unit, region=o == REGION) for o in orgs
-        )
-        region = rows.get((m.code, REGION, period))
-        base = NO_VALUE
-        change = NO_VALUE
-        if region is not None and region["baseline_value"] is not None:
-            base = (
-                f"{fmt(region['baseline_value'], m.unit)}<br>"
-                f'<span class="meta">{periods_label(region["baseline_period"])}</span>'
-            )
-        if region is not None and not region["suppressed"]:
-            change = fmt_change(region["change_from_baseline"], m.unit)
-        body.append(
-            f'<tr><td class="measure">{html.escape(m.definition)}<br><code>{m.code}</code></td>'
-            f"<td>{html.escape(OBA_LABELS.get(m.oba_type, m.oba_type))}</td>{cells}"
-            f"<td>{base}</td><td>{change}</td></tr>"
-        )
-    return (
-        '<table class="figures">'
-        f"<caption>Outcome {outcome}: {html.escape(OUTCOMES.get(outcome, ''))}, "
-        f"{periods_label(period)}, by Trust and for the region</caption>"
-        '<thead><tr><th scope="col" class="measure">Measure</th><th scope="col">OBA question</th>'
-        f'{head}<th scope="col">Region baseline</th><th scope="col">Region change '
-        "from baseline</th></tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
 
 
 def _point_text(row: dict | None, unit: str) -> str:
@@ -344,31 +265,59 @@ def chart_svg(m: Measure, rows: dict, periods: Sequence[str], orgs: Sequence[str
     return "".join(parts)
 
 
-def _figure(m: Measure, rows: dict, periods: Sequence[str], orgs: Sequence[str]) -> str:
+def _cell(row: dict | None, unit: str, *, region: bool) -> dict:
+    css = ["region"] if region else []
+    if row is None:
+        return {"css": " ".join(css), "title": "no return loaded", "text": NO_VALUE}
+    if row["suppressed"]:
+        css.append("suppressed")
+        title = "suppressed (disclosure control)"
+        return {"css": " ".join(css), "title": title, "text": CONFIDENTIAL}
+    return {"css": " ".join(css), "title": None, "text": fmt(row["value"], unit)}
+
+
+def _table_row(m: Measure, rows: dict, period: str, orgs: Sequence[str]) -> dict:
+    region = rows.get((m.code, REGION, period))
+    shown_baseline = region is not None and region["baseline_value"] is not None
+    change = NO_VALUE
+    if region is not None and not region["suppressed"]:
+        change = fmt_change(region["change_from_baseline"], m.unit)
+    return {
+        "definition": m.definition,
+        "code": m.code,
+        "oba_label": OBA_LABELS.get(m.oba_type, m.oba_type),
+        "cells": [_cell(rows.get((m.code, o, period)), m.unit, region=o == REGION) for o in orgs],
+        "baseline": fmt(region["baseline_value"], m.unit) if shown_baseline else None,
+        "baseline_period": periods_label(region["baseline_period"]) if shown_baseline else None,
+        "change": change,
+    }
+
+
+def _figure(m: Measure, rows: dict, periods: Sequence[str], orgs: Sequence[str]) -> dict:
     region = [rows.get((m.code, REGION, p)) for p in periods]
     baseline = next((r for r in reversed(region) if r and r["baseline_value"] is not None), None)
     if baseline is not None:
-        base = (
+        caption = (
             f"Dashed line: regional baseline {fmt(baseline['baseline_value'], m.unit)} "
             f"({periods_label(baseline['baseline_period'])})."
         )
     else:
-        base = "No regional baseline to show."
+        caption = "No regional baseline to show."
     gaps = any(
         r is not None and r["suppressed"]
         for o in orgs
         for r in [rows.get((m.code, o, p)) for p in periods]
     )
-    gap_note = " Gaps: suppressed figures (*) or no figure." if gaps else ""
-    return (
-        '<figure class="chart">'
-        f"<h3>{html.escape(m.definition)}</h3>"
-        f'<div class="meta"><code>{m.code}</code> &middot; '
-        f"{html.escape(OBA_LABELS.get(m.oba_type, m.oba_type))} &middot; "
-        f"{DIRECTION.get(m.direction, '')}</div>"
-        f"{chart_svg(m, rows, periods, orgs)}"
-        f"<figcaption>{base}{gap_note}</figcaption></figure>"
-    )
+    if gaps:
+        caption += f" Gaps: suppressed figures ({CONFIDENTIAL}) or no figure."
+    return {
+        "definition": m.definition,
+        "code": m.code,
+        "oba_label": OBA_LABELS.get(m.oba_type, m.oba_type),
+        "direction": DIRECTION.get(m.direction, ""),
+        "svg": Markup(chart_svg(m, rows, periods, orgs)),  # built here, its text escaped
+        "caption": caption,
+    }
 
 
 def render_report(
@@ -390,39 +339,27 @@ def render_report(
     sections = []
     for outcome, name in OUTCOMES.items():
         chosen = [m for m in measures if m.outcome == outcome and m.code in present]
-        if not chosen:
-            continue
-        figures = "".join(_figure(m, rows, periods, orgs) for m in chosen)
-        sections.append(
-            f'<section class="outcome" id="outcome{outcome}" aria-labelledby="h-outcome{outcome}">'
-            f'<h2 id="h-outcome{outcome}">Outcome {outcome}: {html.escape(name)}</h2>'
-            f"{_table(outcome, chosen, rows, period, orgs)}"
-            f'<p class="meta">* suppressed to protect confidentiality (disclosure control). '
-            f"{NO_VALUE} no figure (no return loaded, or nothing to divide by).</p>"
-            f'<div class="charts">{figures}</div></section>'
-        )
-    rules = "".join(f"<li>{html.escape(rule)}</li>" for rule in thresholds.rules())
-    as_at = html.escape(data_as_at or "unknown")
-    return (
-        '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Social Work Outcomes: ODB extract {periods_label(period)}</title>"
-        f"<style>{CSS}</style></head><body>"
-        "<header><h1>Social Work Outcomes: E-Framework report</h1>"
-        f"<p>Outcomes Delivery Board &middot; period {periods_label(period)} &middot; "
-        f"data as at {as_at}</p></header><main>"
-        '<div class="summary"><p>For each of the four outcomes: the measures for '
-        f"{periods_label(period)} by Trust and for the region, then each measure's trend from "
-        f"{periods_label(periods[0])} against its regional baseline (the dashed line), the "
-        "curve the Outcomes Based Accountability approach aims to turn. Regional figures are "
-        "computed from the pooled records of all Trusts, not averaged.</p></div>"
-        f"{''.join(sections)}"
-        '<section class="outcome notes"><h2>Notes</h2><ul>'
-        f"<li>Prepared for {html.escape(consumer)} on {html.escape(built_at)}; data as at "
-        f"{as_at}.</li>"
-        "<li>Definitions of every measure, and the returns and versions used, are in the "
-        "notes sheet of the workbook.</li>"
-        f"{rules}</ul></section></main>"
-        "<footer>Social Work Outcomes Warehouse &middot; ODB extract pack "
-        f"{periods_label(period)}</footer></body></html>"
+        if chosen:
+            sections.append(
+                {
+                    "outcome": outcome,
+                    "name": name,
+                    "rows": [_table_row(m, rows, period, orgs) for m in chosen],
+                    "figures": [_figure(m, rows, periods, orgs) for m in chosen],
+                }
+            )
+    return render(
+        "pipelines.extract",
+        "report.html.j2",
+        period_label=periods_label(period),
+        first_period_label=periods_label(periods[0]),
+        data_as_at=data_as_at or "unknown",
+        consumer=consumer,
+        built_at=built_at,
+        orgs=list(orgs),
+        region=REGION,
+        sections=sections,
+        rules=thresholds.rules(),
+        confidential=CONFIDENTIAL,
+        no_value=NO_VALUE,
     )

@@ -1,7 +1,8 @@
 """``ingest.file_versions``: every file version seen, and what became of it.
 
 A slot's outcome is decided newest version first: versions older than the one in place are
-superseded; a file seen before (same version, same bytes) keeps its recorded outcome.
+superseded; a file seen before (same version, same bytes) keeps its recorded outcome. A
+refused version supersedes nothing: the version before it stays in place.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from pathlib import Path
 
 import duckdb
 
-from contracts.files import ReturnFile
+from contracts.files import RefusedFile, ReturnFile, refusal
+from contracts.landed import StillBeingWritten
 from contracts.validate import CheckedReturn
-from pipelines.ingest.landing import Slot, discover, file_sha256
-from pipelines.ingest.outcomes import LoadOutcome
+from pipelines.ingest.landing import BEING_WRITTEN, Slot, discover, file_sha256
+from pipelines.ingest.outcomes import LOAD_FAILED, LoadOutcome
 
 Decide = Callable[[ReturnFile, str], LoadOutcome]  # (file, digest) -> outcome
 
@@ -32,10 +34,17 @@ def walk(con: duckdb.DuckDBPyConnection, files: list[ReturnFile], unknown: Decid
         if settled or (current is not None and current > file.version):
             outcomes.append(LoadOutcome.of(file, "superseded", superseded=True))
             continue
-        digest = file_sha256(file.path)
+        try:
+            digest = file_sha256(file.path)
+        except StillBeingWritten:
+            outcomes.append(LoadOutcome.of(file, BEING_WRITTEN))
+            continue
+        except RefusedFile as error:  # no longer a regular file, or gone: nothing is read
+            outcomes.append(LoadOutcome.of(file, "refused", refused=refusal(file.path, error)))
+            continue
         outcome = known_outcome(con, file, digest) or unknown(file, digest)
         outcomes.append(outcome)
-        settled = outcome.status in ("loaded", "unchanged")
+        settled = outcome.status in ("loaded", "unchanged") and outcome.refused is None
     return outcomes[::-1]
 
 
@@ -49,9 +58,11 @@ def is_loaded(con: duckdb.DuckDBPyConnection, files: list[ReturnFile]) -> bool:
     return all(o.status != "not loaded" for o in walk(con, files, _not_loaded))
 
 
-def summarise(con: duckdb.DuckDBPyConnection, landing: Path) -> list[LoadOutcome]:
+def summarise(
+    con: duckdb.DuckDBPyConnection, landing: Path, *, settle_seconds: float = 0.0
+) -> list[LoadOutcome]:
     """What the warehouse holds for every file in ``landing``: the per-file report of a load."""
-    slots, outcomes = discover(landing)
+    slots, outcomes = discover(landing, settle_seconds=settle_seconds)
     for files in slots.values():
         outcomes += walk(con, files, _not_loaded)
     return sorted(outcomes, key=lambda o: (o.collection or "", o.org or "", o.period or "", o.file))
@@ -71,8 +82,8 @@ def known_outcome(con, file: ReturnFile, digest: str) -> LoadOutcome | None:
     found = con.execute(
         "select rows, loaded, quarantined, refused from ingest.file_versions "
         "where collection = ? and org = ? and period = ? and version = ? and sha256 = ? "
-        "and (is_current or refused is not null)",
-        [*file.slot, file.version, digest],
+        "and (is_current or (refused is not null and not contains(refused, ?)))",
+        [*file.slot, file.version, digest, LOAD_FAILED],
     ).fetchall()
     if not found:
         return None

@@ -2,11 +2,17 @@
 
 The latest version of a return replaces any earlier one whole, in one transaction; every file
 version is archived as submitted; a file already loaded unchanged is not loaded again.
+
+One file never fails another's load: an unexpected error while loading a slot is that slot's
+alone (its latest file is recorded as not loaded, and tried again at the next load), and the
+other slots of its batch are loaded all the same.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -15,13 +21,16 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from contracts.files import ReturnFile
-from contracts.validate import CheckedReturn, check_file, check_files
+from contracts.files import RefusedFile, ReturnFile
+from contracts.landed import StillBeingWritten
+from contracts.validate import CheckedReturn, check_files
 from pipelines.ingest.archive import archive
 from pipelines.ingest.file_versions import is_loaded, record_version, walk
-from pipelines.ingest.landing import file_sha256, latest_file
-from pipelines.ingest.outcomes import LoadOutcome
-from pipelines.ingest.pseudonyms import pseudonymise
+from pipelines.ingest.keys import quarantine_reused_keys
+from pipelines.ingest.landing import BEING_WRITTEN, file_sha256, latest_file
+from pipelines.ingest.outcomes import LOAD_FAILED, LoadOutcome
+from pipelines.ingest.pseudonyms import check_key, pseudonymise, record_key, recorded_fingerprint
+from pipelines.settings import file_limits
 from pipelines.warehouse import slot_rows
 
 # Returns of one collection are checked together, a batch of files at a time: each rule then
@@ -29,6 +38,15 @@ from pipelines.warehouse import slot_rows
 BATCH_BYTES = 256 * 2**20
 
 Progress = Callable[[list[LoadOutcome]], None]
+log = logging.getLogger(__name__)
+
+
+class FileFailed(Exception):
+    """An unexpected error while loading ``file`` (the error is the cause)."""
+
+    def __init__(self, file: ReturnFile):
+        super().__init__(file.path.name)
+        self.file = file
 
 
 def load_slots(
@@ -42,12 +60,18 @@ def load_slots(
     """Load many slots (each a list of its files); ``progress`` hears each slot's outcomes.
 
     A batch of slots is one transaction: a commit costs a disk sync (~17 ms here), more than
-    loading a small return. A load killed mid-batch leaves the batches before it.
+    loading a small return. A load killed mid-batch leaves the batches before it. A batch
+    that fails is loaded again slot by slot (DuckDB has no savepoints), so that only the
+    slot that failed is left out. KeyMismatch if ``key`` is not the warehouse's.
     """
+    _claim_key(con, key)
     outcomes = []
     for batch, checked in _checked_batches(con, list(_batches(slots))):
-        with _transaction(con):
-            loaded = [_load_slot(con, files, archive_dir, key, checked) for files in batch]
+        try:
+            with _transaction(con):
+                loaded = [_load_slot(con, files, archive_dir, key, checked) for files in batch]
+        except Exception:
+            loaded = [_load_slot_alone(con, files, archive_dir, key, checked) for files in batch]
         for slot_outcomes in loaded:  # reported once committed
             progress(slot_outcomes)
         outcomes += [outcome for slot_outcomes in loaded for outcome in slot_outcomes]
@@ -62,15 +86,23 @@ def load_slot(
     A refused resubmission leaves the version before it in place, in whatever order the
     files arrived. Every file version is archived.
     """
-    with _transaction(con):
-        return _load_slot(con, files, archive_dir, key, {})
+    _claim_key(con, key)
+    return _load_slot_alone(con, files, archive_dir, key, {})
+
+
+def _claim_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """KeyMismatch unless ``key`` is the warehouse's; the first load records it."""
+    check_key(con, key)
+    if recorded_fingerprint(con) is None:
+        with _transaction(con):
+            record_key(con, key)
 
 
 def _batches(slots: list[list[ReturnFile]]) -> Iterator[list[list[ReturnFile]]]:
     batch, size = [], 0
     for files in slots:
         batch.append(files)
-        size += latest_file(files).path.stat().st_size
+        size += latest_file(files).path.lstat().st_size
         if size >= BATCH_BYTES:
             yield batch
             batch, size = [], 0
@@ -93,7 +125,32 @@ def _checked_batches(con, batches: list[list[list[ReturnFile]]]):
 
 
 def _check(paths: list[Path]) -> dict[Path, CheckedReturn]:
-    return {result.path: result for result in check_files(paths)}
+    """The files checked together; should that fail, each alone, so one file's unexpected
+    error is its own."""
+    limits = file_limits()
+    try:
+        results = list(check_files(paths, in_landing=True, limits=limits))
+    except Exception:
+        results = [_check_alone(path, limits) for path in paths]
+    return {result.path: result for result in results}
+
+
+def _check_alone(path: Path, limits) -> CheckedReturn:
+    try:
+        return next(check_files([path], in_landing=True, limits=limits))
+    except Exception as error:
+        return CheckedReturn(path=path, refused=_failed(path, error))
+
+
+def _failed(path: Path, error: BaseException) -> str:
+    """The line for a file an unexpected error stopped, and the error in the log.
+
+    Neither quotes the error's message, which may hold a value from the file: the log gets
+    its type and where it was raised, which is what a fix needs.
+    """
+    where = "".join(traceback.format_tb(error.__traceback__))
+    log.error("%s: %s while loading it, raised at\n%s", path.name, type(error).__name__, where)
+    return f"{path.name}: {LOAD_FAILED} (an unexpected {type(error).__name__}; see the load log)"
 
 
 @contextmanager
@@ -108,24 +165,60 @@ def _transaction(con: duckdb.DuckDBPyConnection):
     con.execute("commit")
 
 
+def _load_slot_alone(con, files: list[ReturnFile], archive_dir: Path, key: bytes, checked):
+    """One slot in its own transaction; an unexpected error recorded as its latest file's."""
+    try:
+        with _transaction(con):
+            return _load_slot(con, files, archive_dir, key, checked)
+    except Exception as error:
+        failed = isinstance(error, FileFailed) and error.__cause__ is not None
+        file = error.file if failed else latest_file(files)
+        reason = _failed(file.path, error.__cause__ if failed else error)
+        try:
+            with _transaction(con):
+                _record_failure(con, file, reason)
+        except Exception as again:  # it cannot even be recorded (gone, say): report it only
+            log.error("%s: not recorded (%s)", file.path.name, type(again).__name__)
+        return [LoadOutcome.of(file, "refused", refused=reason)]
+
+
+def _record_failure(con, file: ReturnFile, reason: str) -> None:
+    digest = file_sha256(file.path)
+    received_at = dt.datetime.fromtimestamp(file.path.lstat().st_mtime)
+    failed = CheckedReturn(path=file.path, file=file, refused=reason)
+    record_version(con, file, digest, received_at, failed, is_current=False)
+
+
 def _load_slot(con, files: list[ReturnFile], archive_dir: Path, key: bytes, checked) -> list:
     """``load_slot`` inside the caller's transaction; ``checked`` holds files checked already."""
+    archived = []
     for file in files:
-        archive(file, archive_dir, file_sha256(file.path))
-    return walk(
-        con,
-        files,
-        lambda file, digest: _load_file(
-            con, file, digest, key, checked.get(file.path) or check_file(file.path)
-        ),
-    )
+        try:
+            archive(file, archive_dir, file_sha256(file.path))
+            archived.append(file)
+        except (RefusedFile, StillBeingWritten):
+            pass  # walk reports it: it is no longer a regular file, or it is being written
+
+    def unknown(file: ReturnFile, digest: str) -> LoadOutcome:
+        if file not in archived:
+            return LoadOutcome.of(file, BEING_WRITTEN)
+        result = checked.get(file.path) or _check_alone(file.path, file_limits())
+        try:
+            return _load_file(con, file, digest, key, result)
+        except Exception as error:
+            raise FileFailed(file) from error
+
+    return walk(con, files, unknown)
 
 
 def _load_file(con, file: ReturnFile, digest: str, key: bytes, checked) -> LoadOutcome:
-    received_at = dt.datetime.fromtimestamp(file.path.stat().st_mtime)  # when it landed
+    if checked.being_written or (checked.sha256 is not None and checked.sha256 != digest):
+        return LoadOutcome.of(file, BEING_WRITTEN)  # it changed since: the next load has it
+    received_at = dt.datetime.fromtimestamp(file.path.lstat().st_mtime)  # when it landed
     if checked.refused:
         record_version(con, file, digest, received_at, checked, is_current=False)
         return LoadOutcome.of(file, "refused", refused=checked.refused)
+    checked = quarantine_reused_keys(con, file, checked)
     rows = slot_rows(
         file.collection,
         pseudonymise(checked.valid, key=key, org=file.org),
@@ -133,13 +226,14 @@ def _load_file(con, file: ReturnFile, digest: str, key: bytes, checked) -> LoadO
         period=file.period,
         version=file.version,
     )
-    _replace_slot(con, file, digest, received_at, checked, rows)
+    replace_slot(con, file, digest, received_at, checked, rows)
     return LoadOutcome.of(
         file, "loaded", rows=checked.rows, loaded=checked.passed, quarantined=checked.failed
     )
 
 
-def _replace_slot(con, file: ReturnFile, digest, received_at, checked: CheckedReturn, rows) -> None:
+def replace_slot(con, file: ReturnFile, digest, received_at, checked: CheckedReturn, rows) -> None:
+    """Make ``rows`` the slot's rows and ``file`` its current version, with its quarantine."""
     collection, org, period = file.slot
     # A first load of a slot has nothing to replace: skip the deletes, which scan the table.
     [(has_current, has_version)] = con.execute(

@@ -6,11 +6,15 @@ from dataclasses import asdict, dataclass
 
 from contracts.files import ReturnFile
 
+# A file an unexpected error stopped: recorded as refused with this reason, and tried again
+# at the next load (the error may be ours, or passing), unlike a file refused for its content.
+LOAD_FAILED = "could not be loaded, tried again at the next load"
+
 
 @dataclass
 class LoadOutcome:
     file: str  # the file's name
-    status: str  # loaded | unchanged | superseded | refused | not loaded
+    status: str  # loaded | unchanged | superseded | refused | being written | not loaded
     collection: str | None = None
     org: str | None = None
     period: str | None = None

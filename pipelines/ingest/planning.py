@@ -7,13 +7,14 @@ are executed by Dagster (``pipelines.defs.runs``) on the jobs named here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from contracts.files import ReturnFile, orgs_submitting
 from contracts.periods import accepted_periods
 from pipelines.dbt_files import last_build_is_current
 from pipelines.ingest.file_versions import is_loaded
 from pipelines.ingest.landing import Slot, discover
-from pipelines.settings import Settings
+from pipelines.settings import Settings, landing_settle_seconds
 from pipelines.warehouse import connect
 
 BUILD_MODELS_JOB = "build_models"
@@ -53,23 +54,35 @@ def plan_load(
 
     dbt builds only the models downstream of the changed returns when the warehouse's last
     build passed with the current project; otherwise (first load, new code) every model.
+    Nothing at all when nothing changed and that build is current: no run.
     ``slots``: the landing folder's, when the caller has discovered them already.
     """
     if slots is None:
-        slots, _ = discover(settings.landing)
+        slots, _ = discover(settings.landing, settle_seconds=landing_settle_seconds())
     warehouse = settings.warehouse
+    built = warehouse.exists() and last_build_is_current(settings.dbt_target)
     if warehouse.exists():
         with connect(warehouse, read_only=True) as con:
             changed = {slot for slot, files in slots.items() if not is_loaded(con, files)}
+            built = built and not _loaded_since(con, settings.dbt_target / "run_results.json")
     else:
         changed = set(slots)
+    if not changed and built:
+        return []  # nothing new, and the models were built with this code from these returns
     runs = []
     changed_returns = tuple(sorted({slot[0] for slot in changed}))
     for collection in changed_returns:
         for block in _rectangles(collection, changed):
             runs.append(PlannedRun(ingest_job_name(collection), collection, block))
-    scoped = changed_returns and warehouse.exists() and last_build_is_current(settings.dbt_target)
+    scoped = changed_returns and built
     return [*runs, PlannedRun(BUILD_MODELS_JOB, models_of=changed_returns if scoped else None)]
+
+
+def _loaded_since(con, run_results: Path) -> bool:
+    """True when a return was loaded after the last build ended (a load stopped before its
+    build, say): the models are behind the warehouse's returns."""
+    [(last_load,)] = con.execute("select max(loaded_at) from ingest.file_versions").fetchall()
+    return last_load is not None and last_load.timestamp() > run_results.stat().st_mtime
 
 
 def _rectangles(collection: str, slots: set[Slot]) -> list[tuple[tuple[str, str], ...]]:

@@ -2,10 +2,16 @@
 
 ``person_key`` = HMAC(key, hcn): the same person has the same key in every Trust.
 ``worker_key`` = HMAC(key, org + worker_id): staff numbers are Trust-local.
+
+The warehouse keeps a fingerprint of the key it was loaded with (``ingest.key_fingerprint``:
+a keyed digest of a constant, from which the key cannot be worked out). A load with another
+key is refused: it would give every person a second key. Rotating the key is a deliberate
+command (``sws rotate-key``, ``pipelines.ingest.rotation``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -13,10 +19,51 @@ import os
 import secrets
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 KEY_FILE = "pseudonym.key"
 PSEUDONYMS = {"hcn": "person_key", "worker_id": "worker_key"}
+FINGERPRINT_OF = b"sws pseudonym key fingerprint v1"
+
+
+class KeyMismatch(Exception):
+    """The pseudonym key differs from the one the warehouse was loaded with."""
+
+
+def fingerprint(key: bytes) -> str:
+    return hmac.new(key, FINGERPRINT_OF, hashlib.sha256).hexdigest()
+
+
+def recorded_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The fingerprint of the key the warehouse's pseudonyms were made with, if recorded."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() "
+        "where schema_name = 'ingest' and table_name = 'key_fingerprint'"
+    ).fetchall()[0][0]
+    if not exists:
+        return None
+    found = con.execute("select fingerprint from ingest.key_fingerprint").fetchall()
+    return found[0][0] if found else None
+
+
+def check_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """KeyMismatch unless ``key`` is the key the warehouse was loaded with (or none was)."""
+    recorded = recorded_fingerprint(con)
+    if recorded is not None and recorded != fingerprint(key):
+        raise KeyMismatch(
+            "the pseudonym key (SWS_PSEUDO_KEY or $SWS_HOME/pseudonym.key) is not the key "
+            "this warehouse was loaded with: nothing loaded (a person would get a second "
+            "key); use the earlier key, or rotate deliberately with `sws rotate-key`"
+        )
+
+
+def record_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """Record ``key``'s fingerprint as the warehouse's (in the caller's transaction)."""
+    con.execute("delete from ingest.key_fingerprint")
+    con.execute(
+        "insert into ingest.key_fingerprint values (?, ?)", [fingerprint(key), dt.datetime.now()]
+    )
 
 
 def load_key(home: Path) -> bytes:

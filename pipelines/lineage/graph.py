@@ -145,13 +145,18 @@ class ManifestGraph:
             return [c.strip().lower() for c in next(csv.reader(f))]
 
     def catalog_measures(self) -> dict[str, int]:
-        """The measure catalog seed (``measures``): code -> outcome, in catalog order."""
+        """The measure catalog seed (``measures``): code -> outcome, in catalog order, for the
+        measures of the outcome marts (the breakdown-only LGD rates are not built by them)."""
         seeds = [u for u, n in self.nodes.items() if n["resource_type"] == "seed"]
         seed = next((u for u in seeds if self.nodes[u]["name"] == "measures"), None)
         if seed is None:
             raise LineageError("the manifest has no `measures` seed (the measure catalog)")
         with self.seed_path(seed).open(newline="", encoding="utf-8-sig") as f:
-            return {row["measure_code"]: int(row["outcome"]) for row in csv.DictReader(f)}
+            return {
+                row["measure_code"]: int(row["outcome"])
+                for row in csv.DictReader(f)
+                if (row.get("breakdown_only") or "").strip().lower() != "true"
+            }
 
     def seed_values(self, unique_id: str, column: str) -> list[str]:
         with self.seed_path(unique_id).open(newline="", encoding="utf-8-sig") as f:

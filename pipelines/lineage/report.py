@@ -28,6 +28,7 @@ import polars as pl
 from contracts.periods import Period
 from pipelines.dbt_files import DBT_PROJECT_DIR
 from pipelines.extract.usage import deliveries as read_deliveries
+from pipelines.safe_text import safe_frame
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
 
@@ -183,8 +184,15 @@ def write_cull_report(
     report = cull_report(settings, lineage=lineage)
     out = Path(out) if out is not None else settings.home / "cull_report.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
-    report.with_columns(
-        pl.when(pl.col("reaches") != "").then(pl.col("reaches")).alias("reaches"),
-        pl.col("last_used").dt.strftime("%Y-%m-%d %H:%M:%S"),
-    ).write_csv(out)
+    cull_report_csv(report, out)
     return out
+
+
+def cull_report_csv(report: pl.DataFrame, out: Path) -> None:
+    """The report as CSV: empty ``reaches`` as empty cells, no text a spreadsheet could run."""
+    safe_frame(
+        report.with_columns(
+            pl.when(pl.col("reaches") != "").then(pl.col("reaches")).alias("reaches"),
+            pl.col("last_used").dt.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    ).write_csv(out)

@@ -22,7 +22,8 @@ WORKFORCE_HEADCOUNT = 4_100
 TURNOVER = 0.03
 AYE_SHARE_OF_STARTERS = 0.5  # AYE lasts 4 quarters: 4 x 3% x 0.5 = ~6% of post holders
 FULL_TIME_SHARE = 0.75  # the rest 0.5-0.8 WTE: mean 0.91 WTE a head, ~3,740 WTE
-PART_TIME_WTE = (0.5, 0.6, 0.7, 0.8)
+# two-place WTEs too (20 or 24 of 37.5 hours): totals then need two places (issue #11.6)
+PART_TIME_WTE = (0.5, 0.53, 0.6, 0.64, 0.7, 0.8)
 BANK_HOLIDAYS_PER_QUARTER = 2  # contracted days = weekdays - 2: 60-64 full time
 DIRECT_WORK_RECORDED = 0.6  # share of staff whose direct work hours are recorded
 ROLE_WEIGHTS = {

@@ -46,6 +46,11 @@ create table if not exists ingest.file_versions (
     is_current boolean not null,
     primary key (collection, org, period, version, sha256)
 );
+-- the pseudonym key's fingerprint (one row): a load with another key is refused
+create table if not exists ingest.key_fingerprint (
+    fingerprint varchar not null,
+    recorded_at timestamp not null
+);
 create table if not exists ingest.quarantine (
     collection varchar not null,
     org varchar not null,

@@ -129,6 +129,28 @@ def test_refused_version_zero(tmp_path):
     assert "version" in _refused(tmp_path, factory.file_name("star", version=0))
 
 
+@pytest.mark.parametrize(
+    ("suffix", "reason"),
+    [
+        pytest.param("_v0", "version _v0 is not allowed: N is 1 to 9999", id="zero"),
+        pytest.param("_v01", "version _v01 is not allowed: N is 1 to 9999", id="leading-zero"),
+        pytest.param("_v0002", "version _v0002 is not allowed", id="leading-zeros"),
+        pytest.param("_v10000", "version _v10000 is too high: N is 1 to 9999", id="10000"),
+        pytest.param("_v2147483648", "version _v2147483648 is too high", id="past-int32"),
+        pytest.param("_v" + "9" * 40, f"version _v{'9' * 40} is too high", id="forty-digits"),
+    ],
+)
+def test_refused_version_out_of_bounds(tmp_path, suffix, reason):
+    name = f"ascot_BHSCT_2025-26-Q1{suffix}.csv"
+    assert _refused(tmp_path, name, "ascot").startswith(f"{name}: {reason}")
+
+
+@pytest.mark.parametrize("version", [1, 9, 10, 9999])
+def test_accepted_versions_at_the_bounds(version):
+    name = factory.file_name("dsf", version=version)
+    assert parse_name(Path("landing/dsf") / name).version == version
+
+
 @pytest.mark.parametrize(("version", "expected"), [(None, 1), (1, 1), (2, 2), (13, 13)])
 def test_version_from_name(version, expected):
     name = factory.file_name("ascot", version=version, ext="xlsx")

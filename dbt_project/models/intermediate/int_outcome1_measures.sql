@@ -1,4 +1,6 @@
 -- Outcome 1, improving social wellbeing: one row per (measure, org, period) before baselines.
+-- Every branch has the same exact numeric type (a union of decimals of different scales
+-- would round them all to the smallest scale).
 with
 
 loaded as (
@@ -7,15 +9,15 @@ loaded as (
 
 ),
 
-assessments as (
+ascot_people as (
 
-    {{ with_region(ref('int_ascot_assessments')) }}
+    select * from {{ ref('int_ascot_scored_people') }}
 
 ),
 
-readings as (
+star_people as (
 
-    {{ with_region(ref('int_star_readings')) }}
+    select * from {{ ref('int_star_people') }}
 
 ),
 
@@ -31,58 +33,32 @@ questionnaires as (
 
 ),
 
--- each person's latest assessment in the period with all eight current domains
-latest_scored_assessments as (
-
-    select
-        scope,
-        period,
-        person_key,
-        scrqol_current
-    from assessments
-    where scrqol_current is not null
-    qualify row_number() over (
-        partition by scope, period, person_key
-        order by assessment_date desc, assessment_id desc, org desc
-    ) = 1
-
-),
-
 ascot_measures as (
 
     select
         loaded.org,
         loaded.period,
-        count(latest.person_key) as people,
-        coalesce(sum(latest.scrqol_current), 0) as scrqol_sum
+        count(ascot_people.person_key) as people,
+        coalesce(sum(ascot_people.scrqol_current), 0) as scrqol_sum
     from loaded
-    left join latest_scored_assessments as latest
-        on loaded.org = latest.scope and loaded.period = latest.period
+    left join ascot_people
+        on loaded.org = ascot_people.scope and loaded.period = ascot_people.period
     where loaded.collection = 'ascot'
     group by loaded.org, loaded.period
 
 ),
 
-star_people as (
+star_measures as (
 
     select
         loaded.org,
         loaded.period,
-        count(distinct readings.person_key) as people
+        count(star_people.person_key) as people
     from loaded
-    left join readings
-        on
-            loaded.org = readings.scope
-            and loaded.period = readings.period
-            and readings.is_complete
+    left join star_people
+        on loaded.org = star_people.scope and loaded.period = star_people.period
     where loaded.collection = 'star'
     group by loaded.org, loaded.period
-
-),
-
-lcm_areas as (
-
-    select {{ area_lcm() }} as area_lcm
 
 ),
 
@@ -94,32 +70,16 @@ star_progress as (
         loaded.period,
         count(journeys.person_key) as pairs,
         -- count_if over no rows (a left join that matched nothing) is null, not 0
-        coalesce(count_if(journeys.latest_score_total > journeys.first_score_total), 0) as improved,
-        -- the same version's area count on both sides: sum of (latest - first) mean score,
-        -- exact as a fraction of 1 / lcm(area counts)
-        coalesce(
-            sum(
-                (journeys.latest_score_total - journeys.first_score_total)
-                * (lcm_areas.area_lcm // journeys.area_count)
-            ),
-            0
-        ) as distance_sum_scaled,
-        max(lcm_areas.area_lcm) as area_lcm,
-        coalesce(
-            sum(
-                (journeys.latest_score_total - journeys.first_score_total)
-                / journeys.area_count
-            ),
-            0
-        ) as distance_sum
+        coalesce(count_if(journeys.is_improved), 0) as improved,
+        coalesce(sum(journeys.distance_lcm_units), 0) as distance_sum_scaled,
+        max(journeys.area_lcm) as area_lcm,
+        coalesce(sum(journeys.distance), 0) as distance_sum
     from loaded
-    cross join lcm_areas
     left join journeys
         on
             loaded.org = journeys.scope
             and loaded.period = journeys.period
-            and journeys.has_first_reading
-            and not journeys.latest_is_first
+            and journeys.is_progress_pair
     where loaded.collection = 'star'
     group by loaded.org, loaded.period
 
@@ -141,8 +101,7 @@ young_people as (
         on
             loaded.org = questionnaires.scope
             and loaded.period = questionnaires.period
-            and questionnaires.respondent = 'young_person'
-            and questionnaires.is_complete
+            and questionnaires.is_young_person_complete
     where loaded.collection = 'raw'
     group by loaded.org, loaded.period
 
@@ -154,63 +113,67 @@ final as (
         'O1_ASCOT_PEOPLE' as measure_code,
         org,
         period,
-        people as numerator,
-        null as denominator,
-        people as value  -- noqa: RF04
+        {{ measure_number('people') }} as numerator,
+        {{ measure_number('null') }} as denominator,
+        {{ measure_number('people') }} as value
     from ascot_measures
     union all
     select
         'O1_ASCOT_SCRQOL_MEAN' as measure_code,
         org,
         period,
-        scrqol_sum as numerator,
-        people as denominator,
-        {{ mean('scrqol_sum', 'people') }} as value  -- noqa: RF04
+        {{ measure_number('scrqol_sum') }} as numerator,
+        {{ measure_number('people') }} as denominator,
+        {{ measure_number(mean('scrqol_sum', 'people')) }} as value
     from ascot_measures
     union all
     select
         'O1_STAR_PEOPLE' as measure_code,
         org,
         period,
-        people as numerator,
-        null as denominator,
-        people as value  -- noqa: RF04
-    from star_people
+        {{ measure_number('people') }} as numerator,
+        {{ measure_number('null') }} as denominator,
+        {{ measure_number('people') }} as value
+    from star_measures
     union all
     select
         'O1_STAR_IMPROVED_PCT' as measure_code,
         org,
         period,
-        improved as numerator,
-        pairs as denominator,
-        {{ percent('improved', 'pairs') }} as value  -- noqa: RF04
+        {{ measure_number('improved') }} as numerator,
+        {{ measure_number('pairs') }} as denominator,
+        {{ measure_number(percent('improved', 'pairs')) }} as value
     from star_progress
     union all
     select
         'O1_STAR_DISTANCE_MEAN' as measure_code,
         org,
         period,
-        distance_sum as numerator,
-        pairs as denominator,
-        {{ mean('distance_sum_scaled', 'pairs * area_lcm') }} as value  -- noqa: RF04
+        {{ measure_number('distance_sum') }} as numerator,
+        {{ measure_number('pairs') }} as denominator,
+        {{
+            measure_number(mean('distance_sum_scaled', 'pairs * area_lcm'))
+        }} as value
     from star_progress
     union all
     select
         'O1_RAW_YP_MEAN' as measure_code,
         org,
         period,
-        raw_score_sum as numerator,
-        questionnaires as denominator,
-        {{ mean('score_total_sum * 100', 'questionnaires * 48') }} as value  -- noqa: RF04
+        {{ measure_number('raw_score_sum') }} as numerator,
+        {{ measure_number('questionnaires') }} as denominator,
+        {{
+            measure_number(mean('score_total_sum * 100', 'questionnaires * 48'))
+        }} as value
     from young_people
     union all
     select
         'O1_RAW_GOOD_PCT' as measure_code,
         org,
         period,
-        good as numerator,
-        questionnaires as denominator,
-        {{ percent('good', 'questionnaires') }} as value  -- noqa: RF04
+        {{ measure_number('good') }} as numerator,
+        {{ measure_number('questionnaires') }} as denominator,
+        {{ measure_number(percent('good', 'questionnaires')) }} as value
     from young_people
 
 )

@@ -58,90 +58,96 @@ final as (
         'O2_WTE' as measure_code,
         org,
         period,
-        wte as numerator,
-        null as denominator,
-        wte as value  -- noqa: RF04
+        {{ measure_number('wte') }} as numerator,
+        {{ measure_number('null') }} as denominator,
+        {{ measure_number('wte') }} as value
     from snapshots
     union all
     select
         'O2_HEADCOUNT' as measure_code,
         org,
         period,
-        headcount as numerator,
-        null as denominator,
-        headcount as value  -- noqa: RF04
+        {{ measure_number('headcount') }} as numerator,
+        {{ measure_number('null') }} as denominator,
+        {{ measure_number('headcount') }} as value
     from snapshots
     union all
     select
         'O2_AGENCY_WTE_PCT' as measure_code,
         org,
         period,
-        agency_wte as numerator,
-        wte as denominator,
-        {{ percent('agency_wte', 'wte') }} as value  -- noqa: RF04
+        {{ measure_number('agency_wte') }} as numerator,
+        {{ measure_number('wte') }} as denominator,
+        {{ measure_number(percent('agency_wte', 'wte')) }} as value
     from snapshots
     union all
     select
         'O2_SICKNESS_PCT' as measure_code,
         org,
         period,
-        sickness_days as numerator,
-        contracted_days as denominator,
-        {{ percent('sickness_days', 'contracted_days') }} as value  -- noqa: RF04
+        {{ measure_number('sickness_days') }} as numerator,
+        {{ measure_number('contracted_days') }} as denominator,
+        {{ measure_number(percent('sickness_days', 'contracted_days')) }} as value
     from snapshots
     union all
     select
         'O2_SICKNESS_PCT_AYE' as measure_code,
         org,
         period,
-        aye_sickness_days as numerator,
-        aye_contracted_days as denominator,
-        {{ percent('aye_sickness_days', 'aye_contracted_days') }} as value  -- noqa: RF04
+        {{ measure_number('aye_sickness_days') }} as numerator,
+        {{ measure_number('aye_contracted_days') }} as denominator,
+        {{
+            measure_number(percent('aye_sickness_days', 'aye_contracted_days'))
+        }} as value
     from snapshots
     union all
     select
         'O2_SICKNESS_PCT_BAND6' as measure_code,
         org,
         period,
-        band6_sickness_days as numerator,
-        band6_contracted_days as denominator,
-        {{ percent('band6_sickness_days', 'band6_contracted_days') }} as value  -- noqa: RF04
+        {{ measure_number('band6_sickness_days') }} as numerator,
+        {{ measure_number('band6_contracted_days') }} as denominator,
+        {{
+            measure_number(percent('band6_sickness_days', 'band6_contracted_days'))
+        }} as value
     from snapshots
     union all
     select
         'O2_AYE_HEADCOUNT' as measure_code,
         org,
         period,
-        aye_headcount as numerator,
-        null as denominator,
-        aye_headcount as value  -- noqa: RF04
+        {{ measure_number('aye_headcount') }} as numerator,
+        {{ measure_number('null') }} as denominator,
+        {{ measure_number('aye_headcount') }} as value
     from snapshots
     union all
     select
         'O2_AGED_50_PLUS_PCT' as measure_code,
         org,
         period,
-        aged_50_plus as numerator,
-        headcount as denominator,
-        {{ percent('aged_50_plus', 'headcount') }} as value  -- noqa: RF04
+        {{ measure_number('aged_50_plus') }} as numerator,
+        {{ measure_number('headcount') }} as denominator,
+        {{ measure_number(percent('aged_50_plus', 'headcount')) }} as value
     from snapshots
     union all
     select
         'O2_RECRUIT_DAYS_MEDIAN' as measure_code,
         org,
         period,
-        null as numerator,
-        recruited as denominator,
-        recruitment_days_median as value  -- noqa: RF04
+        {{ measure_number('null') }} as numerator,
+        {{ measure_number('recruited') }} as denominator,
+        {{ measure_number('recruitment_days_median') }} as value
     from snapshots
     union all
     select
         'O2_DIRECT_WORK_PCT' as measure_code,
         org,
         period,
-        direct_work_hours as numerator,
-        direct_work_available_hours as denominator,
-        {{ percent('direct_work_hours', 'direct_work_available_hours') }} as value  -- noqa: RF04
+        {{ measure_number('direct_work_hours') }} as numerator,
+        {{ measure_number('direct_work_available_hours') }} as denominator,
+        {{
+            measure_number(percent('direct_work_hours', 'direct_work_available_hours'))
+        }} as value
     from snapshots
 
 )

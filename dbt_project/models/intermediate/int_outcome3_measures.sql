@@ -108,45 +108,45 @@ final as (
         'O3_DSF_DUE' as measure_code,
         org,
         period,
-        due as numerator,
-        null as denominator,
-        due as value  -- noqa: RF04
+        {{ measure_number('due') }} as numerator,
+        {{ measure_number('null') }} as denominator,
+        {{ measure_number('due') }} as value
     from all_functions
     union all
     select
         'O3_DSF_ON_TIME_PCT' as measure_code,
         org,
         period,
-        on_time as numerator,
-        due as denominator,
-        {{ percent('on_time', 'due') }} as value  -- noqa: RF04
+        {{ measure_number('on_time') }} as numerator,
+        {{ measure_number('due') }} as denominator,
+        {{ measure_number(percent('on_time', 'due')) }} as value
     from all_functions
     union all
     select
         'O3_DSF_DUE_' || function_code as measure_code,
         org,
         period,
-        due as numerator,
-        null as denominator,
-        due as value  -- noqa: RF04
+        {{ measure_number('due') }} as numerator,
+        {{ measure_number('null') }} as denominator,
+        {{ measure_number('due') }} as value
     from by_function
     union all
     select
         'O3_DSF_ON_TIME_PCT_' || function_code as measure_code,
         org,
         period,
-        on_time as numerator,
-        due as denominator,
-        {{ percent('on_time', 'due') }} as value  -- noqa: RF04
+        {{ measure_number('on_time') }} as numerator,
+        {{ measure_number('due') }} as denominator,
+        {{ measure_number(percent('on_time', 'due')) }} as value
     from by_function
     union all
     select
         'O3_ASCOT_GAIN_MEAN' as measure_code,
         org,
         period,
-        gain_sum as numerator,
-        people as denominator,
-        {{ mean('gain_sum', 'people') }} as value  -- noqa: RF04
+        {{ measure_number('gain_sum') }} as numerator,
+        {{ measure_number('people') }} as denominator,
+        {{ measure_number(mean('gain_sum', 'people')) }} as value
     from gains
 
 )

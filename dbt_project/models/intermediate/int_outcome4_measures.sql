@@ -7,9 +7,9 @@ loaded as (
 
 ),
 
-assessments as (
+satisfaction_people as (
 
-    {{ with_region(ref('int_ascot_assessments')) }}
+    select * from {{ ref('int_ascot_satisfaction_people') }}
 
 ),
 
@@ -25,36 +25,19 @@ indicators as (
 
 ),
 
--- each person's latest assessment in the period with satisfaction given
-latest_satisfaction as (
-
-    select
-        scope,
-        period,
-        person_key,
-        satisfaction
-    from assessments
-    where satisfaction is not null
-    qualify row_number() over (
-        partition by scope, period, person_key
-        order by assessment_date desc, assessment_id desc, org desc
-    ) = 1
-
-),
-
 satisfaction as (
 
     select
         loaded.org,
         loaded.period,
-        count(latest_satisfaction.person_key) as people,
+        count(satisfaction_people.person_key) as people,
         -- count_if over no rows (a left join that matched nothing) is null, not 0
-        coalesce(count_if(latest_satisfaction.satisfaction in (1, 2)), 0) as satisfied
+        coalesce(count_if(satisfaction_people.is_satisfied), 0) as satisfied
     from loaded
-    left join latest_satisfaction
+    left join satisfaction_people
         on
-            loaded.org = latest_satisfaction.scope
-            and loaded.period = latest_satisfaction.period
+            loaded.org = satisfaction_people.scope
+            and loaded.period = satisfaction_people.period
     where loaded.collection = 'ascot'
     group by loaded.org, loaded.period
 
@@ -126,27 +109,27 @@ final as (
         'O4_SATISFIED_PCT' as measure_code,
         org,
         period,
-        satisfied as numerator,
-        people as denominator,
-        {{ percent('satisfied', 'people') }} as value  -- noqa: RF04
+        {{ measure_number('satisfied') }} as numerator,
+        {{ measure_number('people') }} as denominator,
+        {{ measure_number(percent('satisfied', 'people')) }} as value
     from satisfaction
     union all
     select
         'O4_RETENTION_PCT' as measure_code,
         org,
         period,
-        retained as numerator,
-        previous_post_holders as denominator,
-        {{ percent('retained', 'previous_post_holders') }} as value  -- noqa: RF04
+        {{ measure_number('retained') }} as numerator,
+        {{ measure_number('previous_post_holders') }} as denominator,
+        {{ measure_number(percent('retained', 'previous_post_holders')) }} as value
     from retention
     union all
     select
         'O4_PUBLIC_RATING_PCT' as measure_code,
         org,
         period,
-        numerator,
-        denominator,
-        {{ percent('numerator', 'denominator') }} as value  -- noqa: RF04
+        {{ measure_number('numerator') }} as numerator,
+        {{ measure_number('denominator') }} as denominator,
+        {{ measure_number(percent('numerator', 'denominator')) }} as value
     from indicator_totals
     where indicator_code = 'PUBLIC_RATING_FAIR_OR_BETTER'
     union all
@@ -154,9 +137,9 @@ final as (
         'O4_' || indicator_code as measure_code,
         org,
         period,
-        numerator,
-        null as denominator,
-        numerator as value  -- noqa: RF04
+        {{ measure_number('numerator') }} as numerator,
+        {{ measure_number('null') }} as denominator,
+        {{ measure_number('numerator') }} as value
     from indicator_totals
     where indicator_code != 'PUBLIC_RATING_FAIR_OR_BETTER'
 

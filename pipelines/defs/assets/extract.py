@@ -35,10 +35,10 @@ def build_odb_pack(marts: Sequence[AssetKey]) -> AssetsDefinition:
             AssetCheckSpec(
                 GATE_CHECK,
                 asset=PACK_KEY,
-                description="The pack's validation gate: about 120 Great Expectations "
-                "expectations (schema, ranges, suppression invariants, no identifiers, every "
-                "measure x org x period) and the disclosure audit. A pack that fails it is not "
-                "published.",
+                description="The pack's validation gate: Great Expectations (schema, ranges, "
+                "suppression invariants, no identifiers, every measure x org x period), the "
+                "data package's validation and the disclosure audit. A pack that fails it is "
+                "not published.",
             )
         ],
         group_name="extracts",
@@ -71,6 +71,7 @@ def gate_evaluation(result: PackResult) -> dict:
             "expectations": result.gate.evaluated,
             "failed": len(result.gate.failures),
             "result": MetadataValue.path(str(result.gate.result_path or "")),
+            "gate_report": MetadataValue.path(str(result.gate.report_path or "")),
         },
         "description": result.gate.message,
     }

@@ -21,6 +21,7 @@ from dagster import (
     AssetSpec,
     BackfillPolicy,
     BetaWarning,
+    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -30,9 +31,11 @@ import contracts
 from pipelines.defs.assets.metadata import OWNERS, markdown_table
 from pipelines.defs.partitions import org_and_period, org_period_partitions
 from pipelines.defs.resources import WarehouseResource
-from pipelines.ingest.landing import discover
+from pipelines.ingest.landing import BEING_WRITTEN, discover
 from pipelines.ingest.loader import load_slots
 from pipelines.ingest.outcomes import LoadOutcome
+from pipelines.ingest.pseudonyms import KeyMismatch
+from pipelines.settings import landing_settle_seconds
 
 CONTRACT_CHECK = "contract"
 FILE_VERSIONS = AssetKey(["ingest", "file_versions"])
@@ -67,12 +70,19 @@ def build_ingest_asset(collection: str) -> AssetsDefinition:
         description=_description(collection),
     )
     def ingest(context: AssetExecutionContext, warehouse: WarehouseResource):
-        slots, _ = discover(warehouse.settings.landing)
+        slots, others = discover(
+            warehouse.settings.landing, settle_seconds=landing_settle_seconds()
+        )
+        waiting = {(o.collection, o.org, o.period) for o in others if o.status == BEING_WRITTEN}
         wanted = []
         for partition_key in context.partition_keys:
             org, period = org_and_period(collection, partition_key)
             if (collection, org, period) in slots:
                 wanted.append(slots[(collection, org, period)])
+            elif (collection, org, period) in waiting:
+                context.log.info(
+                    f"{collection} {org} {period}: still being written, left for later"
+                )
             else:
                 context.log.warning(f"no {collection} return for {org} {period} in landing")
         done = []
@@ -85,15 +95,18 @@ def build_ingest_asset(collection: str) -> AssetsDefinition:
             if len(done) % every == 0 or len(done) == len(wanted) or latest.status != "loaded":
                 context.log.info(f"[{len(done)}/{len(wanted)}] {latest.file}: {_describe(latest)}")
 
-        with warehouse.connect() as con:
-            outcomes = load_slots(
-                con,
-                wanted,
-                archive_dir=warehouse.settings.archive,
-                key=warehouse.pseudonym_key(),
-                progress=progress,
-            )
-            reasons = _top_reasons(con, collection, outcomes)
+        try:
+            with warehouse.connect() as con:
+                outcomes = load_slots(
+                    con,
+                    wanted,
+                    archive_dir=warehouse.settings.archive,
+                    key=warehouse.pseudonym_key(),
+                    progress=progress,
+                )
+                reasons = _top_reasons(con, collection, outcomes)
+        except KeyMismatch as error:
+            raise Failure(description=str(error), allow_retries=False) from None
         yield MaterializeResult(metadata=_metadata(outcomes))
         yield _contract_result(outcomes, reasons)
         # the same turn recorded these files' versions: the models read them from there
@@ -122,6 +135,8 @@ def _description(collection: str) -> str:
 def _describe(outcome: LoadOutcome) -> str:
     if outcome.refused:
         return f"refused: {outcome.refused}"
+    if outcome.status == BEING_WRITTEN:
+        return "still being written, will be retried"
     return (
         f"{outcome.status}: {outcome.rows} rows, {outcome.loaded} loaded, "
         f"{outcome.quarantined} quarantined"

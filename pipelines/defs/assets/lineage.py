@@ -17,7 +17,7 @@ from dagster import (
 from pipelines.defs.assets.extract import PACK_KEY
 from pipelines.defs.assets.metadata import OWNERS, markdown_table
 from pipelines.defs.resources import WarehouseResource
-from pipelines.lineage import item_lineage, write_cull_report, write_data_pages
+from pipelines.lineage import cull_report, cull_report_csv, item_lineage, write_data_pages
 
 CULL_REPORT = AssetKey(["usage", "cull_report"])
 
@@ -40,16 +40,17 @@ def build_cull_report(marts: Sequence[AssetKey]) -> AssetsDefinition:
     def cull_report_asset(context: AssetExecutionContext, warehouse: WarehouseResource):
         settings = warehouse.settings
         lineage = item_lineage(settings)
-        out = write_cull_report(settings, lineage=lineage)  # as `sws cull-report` writes it
-        pages = write_data_pages(settings, lineage=lineage)
-        return MaterializeResult(metadata=cull_report_metadata(out, pages[0].parent))
+        report = cull_report(settings, lineage=lineage)
+        out = settings.home / "cull_report.csv"  # where `sws cull-report` writes it
+        cull_report_csv(report, out)
+        pages = write_data_pages(settings, lineage=lineage, report=report)
+        return MaterializeResult(metadata=cull_report_metadata(report, out, pages[0].parent))
 
     return cull_report_asset
 
 
-def cull_report_metadata(out: Path, pages: Path) -> dict:
-    """What the report written to ``out`` says, as the UI shows it."""
-    report = pl.read_csv(out)
+def cull_report_metadata(report: pl.DataFrame, out: Path, pages: Path) -> dict:
+    """What the report (written to ``out``) says, as the UI shows it."""
     candidates = report.filter(pl.col("recommend_cull"))
     return {
         "path": MetadataValue.path(str(out)),
