@@ -1,14 +1,15 @@
 """How to show dbt's tests in Dagster: what each design costs a ``build_models`` run.
 
-    .venv/bin/python bench/dbt_checks.py [--periods 4 20] [--scale 1] [--repeat 2] [--keep DIR]
+    .venv/bin/python bench/dbt_checks.py [--periods 4 20] [--scale 4.75] [--repeat 2] [--keep DIR]
 
-For each workload (``sws sample --periods N --scale F --seed 7``, loaded once with
-``sws load``) it runs the ``build_models`` job (``dbt build``: seeds, models, tests) in a fresh
-process per run, on the same instance, with the dbt tests shown three ways:
+The defaults are SF1 and SF5 of ``bench/run.py`` (one and five NI years). For each workload
+(``sws sample --periods N --scale F``, loaded once with ``sws load``) it runs the
+``build_models`` job (``dbt build``: seeds, models, tests) in a fresh process per run, on the
+same instance, with the dbt tests shown three ways:
 
 - ``observations``: one observation per tested model listing its tests (the design before);
 - ``per_model``: one ``dbt_tests`` asset check per tested model (the design kept);
-- ``per_test``: one asset check per dbt test (dagster-dbt's default, ~220 checks).
+- ``per_test``: one asset check per dbt test (dagster-dbt's default, ~240 checks).
 
 It prints per design the wall and CPU time of the run and the Dagster events it wrote (every
 event is a commit with the instance in SQLite). Runs are interleaved (o, m, t, o, m, t, ...)
@@ -37,7 +38,7 @@ DESIGNS = ("observations", "per_model", "per_test")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--periods", type=int, nargs="+", default=[4, 20])
-    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--scale", type=float, default=4.75, help="4.75: an NI year's rows")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--keep", type=Path, help="keep the homes here")
     args = parser.parse_args()

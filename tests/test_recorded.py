@@ -12,8 +12,6 @@ from dagster import AssetCheckKey, AssetKey, DagsterInstance
 from contracts import reference
 from pipelines.defs.assets.extract import GATE_CHECK, PACK_KEY
 from pipelines.defs.assets.lineage import CULL_REPORT
-from pipelines.extract import pack as pack_module
-from pipelines.extract.disclosure import apply_disclosure
 from pipelines.sample import generate
 from pipelines.warehouse import connect
 
@@ -47,13 +45,19 @@ def delivered(regional):
             con.execute("delete from usage.deliveries where out_dir = ?", [str(out)])
 
 
-def test_sws_extract_records_the_pack_on_its_period_with_its_gate(delivered, sws, tmp_path):
+def _extract(delivered, sws, out):
+    """``sws extract`` of the latest period into ``out``: the period, the instance, the pack's
+    materialisations of that period before, and the run."""
     settings, outs = delivered
     period = _latest_period(settings)
-    outs.append(out := tmp_path / "pack")
+    outs.append(out)
     instance = DagsterInstance.get()
     before = len(_materialisations(instance, PACK_KEY, period))
-    run = sws("extract", "--period", period, "--out", out)
+    return period, instance, before, sws("extract", "--period", period, "--out", out)
+
+
+def test_sws_extract_records_the_pack_on_its_period_with_its_gate(delivered, sws, tmp_path):
+    period, instance, before, run = _extract(delivered, sws, out := tmp_path / "pack")
     assert run.status == 0, run.err
     assert run.err == ""
     recorded = _materialisations(instance, PACK_KEY, period)
@@ -72,26 +76,9 @@ def test_sws_extract_records_the_pack_on_its_period_with_its_gate(delivered, sws
 
 
 def test_a_pack_failing_its_gate_records_a_failed_gate_and_no_pack(
-    delivered, sws, tmp_path, monkeypatch
+    delivered, sws, tmp_path, leaky_disclosure
 ):
-    settings, outs = delivered
-    period = _latest_period(settings)
-    outs.append(out := tmp_path / "leaky")
-    catalog = reference.seed("measures")
-    counts = catalog.filter((pl.col("unit") == "count") & (pl.col("disclosure_control") == "true"))
-    target = counts["measure_code"][0]
-
-    def leaky(marts, *args, **kwargs):  # shows a count of 3 that must be suppressed
-        disclosed = apply_disclosure(marts, *args, **kwargs)
-        row = (pl.col("measure_code") == target) & (pl.col("org") == "BHSCT")
-        return disclosed.with_columns(
-            pl.when(row).then(3.0).otherwise(pl.col(c)).alias(c) for c in ("value", "numerator")
-        ).with_columns(suppressed=pl.when(row).then(False).otherwise(pl.col("suppressed")))
-
-    monkeypatch.setattr(pack_module, "apply_disclosure", leaky)
-    instance = DagsterInstance.get()
-    before = len(_materialisations(instance, PACK_KEY, period))
-    run = sws("extract", "--period", period, "--out", out)
+    period, instance, before, run = _extract(delivered, sws, tmp_path / "leaky")
     assert run.status == 1
     assert len(_materialisations(instance, PACK_KEY, period)) == before
     assert run.err.splitlines()[-1].startswith("sws extract: not published: ")

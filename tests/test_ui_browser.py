@@ -94,7 +94,7 @@ def test_every_asset_says_what_it_is(ui):
         assert len(description) > 60, name
         assert "Raw SQL" not in description and not description.startswith("dbt "), name
     assert assets["returns/star"]["description"].startswith("Outcomes Star readings")
-    assert "measure catalogue" in assets["reference/measures"]["description"]
+    assert "The measure catalog (measures.md)" in assets["reference/measures"]["description"]
 
 
 def test_after_a_load_the_ingest_partitions_show_materialised(ui):
