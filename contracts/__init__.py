@@ -1,18 +1,39 @@
-"""Data contracts for the Trust returns of ``shared/spec/returns.md``: one pandera model each."""
+"""Data contracts for the Trust returns of ``shared/spec/returns.md``: one pandera model each.
 
-from contracts import checks as _checks  # noqa: F401  (registers every rule before the models)
-from contracts.ascot import AscotReturn
-from contracts.dsf import DsfReturn
-from contracts.indicators import IndicatorsReturn
-from contracts.raw import RawReturn
-from contracts.star import StarReturn
-from contracts.workforce import WorkforceReturn
+The models (and pandera, with pandas) are imported when first asked for: checking a file
+reads their description (``contracts.contract``), and other modules here need none of them.
+"""
 
-CONTRACTS = {
-    "star": StarReturn,
-    "ascot": AscotReturn,
-    "dsf": DsfReturn,
-    "raw": RawReturn,
-    "workforce": WorkforceReturn,
-    "indicators": IndicatorsReturn,
+from __future__ import annotations
+
+import functools
+import importlib
+
+MODELS = {
+    "star": "contracts.star:StarReturn",
+    "ascot": "contracts.ascot:AscotReturn",
+    "dsf": "contracts.dsf:DsfReturn",
+    "raw": "contracts.raw:RawReturn",
+    "workforce": "contracts.workforce:WorkforceReturn",
+    "indicators": "contracts.indicators:IndicatorsReturn",
 }
+
+
+def __getattr__(name: str):
+    """``CONTRACTS`` (collection -> model) and each model by name, imported on first use."""
+    if name == "CONTRACTS":
+        return _contracts()
+    for where in MODELS.values():
+        if where.endswith(f":{name}"):
+            return _model(where)
+    raise AttributeError(f"module 'contracts' has no attribute {name!r}")
+
+
+@functools.cache
+def _contracts() -> dict:
+    return {collection: _model(where) for collection, where in MODELS.items()}
+
+
+def _model(where: str):
+    module, name = where.split(":")
+    return getattr(importlib.import_module(module), name)

@@ -1,8 +1,9 @@
-"""Every rule of returns.md, registered once as a pandera check (polars backend).
+"""Every rule of returns.md, written once as the expression true where a row breaks it.
 
-A check's registered name is the rule a failure reports. Each rule is written once, as the
-expression that is true where a row breaks it; the pandera check is built from it, and
-``contracts.evaluate`` puts every rule's expression into one polars pass (``FAILS``).
+A rule's name is the rule a failure reports. ``contracts.pandera_checks`` registers each as a
+pandera check of that name (the models name them); ``contracts.evaluate`` puts every rule's
+expression into one polars pass (``FAILS``). Nothing here imports pandera, so checking a file
+does not either.
 Checks pass empty values (emptiness is the ``required`` rule, from ``nullable=False``) and
 values of the wrong type (the type rule reports those), so each failure names one real
 reason. The validator adds the file's period as the hidden columns ``_period_first`` and
@@ -11,40 +12,51 @@ reason. The validator adds the file's period as the hidden columns ``_period_fir
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import polars as pl
-from pandera.api.extensions import register_check_method
-from pandera.api.polars.types import PolarsData
 
 from contracts import reference
 from contracts.hcn import weighted_total
-from contracts.parse import as_boolean, as_date, as_decimal, as_integer
+from contracts.parse import READINGS
 
 PERIOD_FIRST = "_period_first"
 PERIOD_LAST = "_period_last"
 FILE_INDEX = "_file"  # which file of a batch a row came from: rules across rows stay per file
 
-Fails = Callable[..., pl.Expr]  # (data, **statistics) -> true where a row breaks the rule
-FAILS: dict[str, Fails] = {}  # rule name -> its expression, for the one-pass evaluator
+
+def parsed(type_name: str, column: str) -> pl.Expr:
+    """``column`` read as ``type_name`` (a key of ``READINGS``), from its text."""
+    return READINGS[type_name](column)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What a rule reads: the rows, the column it checks (``key``), and any column read as a
+    type. ``typed`` parses the text by default; the one-pass evaluator hands columns it has
+    parsed once for every rule that reads them (polars does not share them by itself)."""
+
+    lazyframe: pl.LazyFrame
+    key: str
+    typed: Callable[[str, str], pl.Expr] = parsed
+
+
+Fails = Callable[..., pl.Expr]  # (rows, **statistics) -> true where a row breaks the rule
+FAILS: dict[str, Fails] = {}  # rule name -> its expression
+STATISTICS: dict[str, tuple[str, ...]] = {}  # rule name -> the statistics a model gives it
 
 
 def rule(name: str, *statistics: str) -> Callable[[Fails], Fails]:
-    """Register ``fails`` as the pandera check ``name`` (the rule its failures report)."""
+    """Record ``fails`` as the rule ``name`` (the rule its failures report)."""
 
-    def register(fails: Fails) -> Fails:
+    def record(fails: Fails) -> Fails:
         fails.__name__ = name
         FAILS[name] = fails
-
-        @functools.wraps(fails)  # pandera reads the statistics from the signature
-        def check(data: PolarsData, **kwargs) -> pl.LazyFrame:
-            return data.lazyframe.select((~failing(fails(data, **kwargs))).alias(data.key))
-
-        register_check_method(check, statistics=list(statistics))
+        STATISTICS[name] = statistics
         return fails
 
-    return register
+    return record
 
 
 def failing(failed: pl.Expr) -> pl.Expr:
@@ -52,7 +64,7 @@ def failing(failed: pl.Expr) -> pl.Expr:
     return failed.fill_null(False)
 
 
-def _present(data: PolarsData) -> pl.Expr:
+def _present(data: Rows) -> pl.Expr:
     return pl.col(data.key).is_not_null()
 
 
@@ -60,112 +72,110 @@ def _present(data: PolarsData) -> pl.Expr:
 
 
 @rule("integer")
-def _integer(data: PolarsData) -> pl.Expr:
-    return _present(data) & as_integer(data.key).is_null()
+def _integer(data: Rows) -> pl.Expr:
+    return _present(data) & data.typed("integer", data.key).is_null()
 
 
 @rule("decimal")
-def _decimal(data: PolarsData) -> pl.Expr:
-    return _present(data) & as_decimal(data.key).is_null()
+def _decimal(data: Rows) -> pl.Expr:
+    return _present(data) & data.typed("decimal", data.key).is_null()
 
 
 @rule("date")
-def _date(data: PolarsData) -> pl.Expr:
-    return _present(data) & as_date(data.key).is_null()
+def _date(data: Rows) -> pl.Expr:
+    return _present(data) & data.typed("date", data.key).is_null()
 
 
 @rule("boolean")
-def _boolean(data: PolarsData) -> pl.Expr:
-    return _present(data) & as_boolean(data.key).is_null()
+def _boolean(data: Rows) -> pl.Expr:
+    return _present(data) & data.typed("boolean", data.key).is_null()
 
 
 # -- values -----------------------------------------------------------------------------
 
 
 @rule("code", "allowed")
-def _code(data: PolarsData, *, allowed: tuple[str, ...]) -> pl.Expr:
+def _code(data: Rows, *, allowed: tuple[str, ...]) -> pl.Expr:
     return ~pl.col(data.key).is_in(allowed)
 
 
 @rule("range", "low", "high", "low_open")
-def _range(data: PolarsData, *, low=None, high=None, low_open=False) -> pl.Expr:
-    value = as_decimal(data.key)
+def _range(data: Rows, *, low=None, high=None, low_open=False) -> pl.Expr:
+    value = data.typed("decimal", data.key)
     below = pl.lit(False) if low is None else (value <= low if low_open else value < low)
     above = pl.lit(False) if high is None else value > high
     return below | above
 
 
 @rule("text_length", "low", "high")
-def _text_length(data: PolarsData, *, low: int, high: int) -> pl.Expr:
+def _text_length(data: Rows, *, low: int, high: int) -> pl.Expr:
     return ~pl.col(data.key).str.len_chars().is_between(low, high)
 
 
 @rule("hcn_format")
-def _hcn_format(data: PolarsData) -> pl.Expr:
-    return ~pl.col(data.key).str.contains(r"^[0-9]{10}$")
+def _hcn_format(data: Rows) -> pl.Expr:
+    return _present(data) & data.typed("hcn_number", data.key).is_null()
 
 
 @rule("hcn_check_digit")
-def _hcn_check_digit(data: PolarsData) -> pl.Expr:
-    hcn = pl.col(data.key)
-    # Integer digits of one cast (ten text slices cost several times more). The check digit
-    # is 11 - total % 11, 11 read as 0; 10 means no number is valid, and 10 is no digit.
-    number = hcn.cast(pl.Int64, strict=False)
+def _hcn_check_digit(data: Rows) -> pl.Expr:
+    # Integer digits of one number (ten text slices cost several times more). The check
+    # digit is 11 - total % 11, 11 read as 0; 10 means no number is valid, and 10 is no digit.
+    number = data.typed("hcn_number", data.key)  # null unless ten digits: hcn_format's
     total = weighted_total(number // 10)
-    well_formed = hcn.str.contains(r"^[0-9]{10}$")
-    return well_formed & ((11 - total % 11) % 11 != number % 10)
+    return (11 - total % 11) % 11 != number % 10
 
 
 # -- dates ------------------------------------------------------------------------------
 
 
 @rule("period")
-def _period(data: PolarsData) -> pl.Expr:
-    day = as_date(data.key)
+def _period(data: Rows) -> pl.Expr:
+    day = data.typed("date", data.key)
     return ~day.is_between(pl.col(PERIOD_FIRST), pl.col(PERIOD_LAST))
 
 
 @rule("snapshot_date")
-def _snapshot_date(data: PolarsData) -> pl.Expr:
-    return as_date(data.key) != pl.col(PERIOD_LAST)
+def _snapshot_date(data: Rows) -> pl.Expr:
+    return data.typed("date", data.key) != pl.col(PERIOD_LAST)
 
 
-def _before(data: PolarsData, start: str) -> pl.Expr:
-    return as_date(data.key) < as_date(start)
+def _before(data: Rows, start: str) -> pl.Expr:
+    return data.typed("date", data.key) < data.typed("date", start)
 
 
 @rule("due_before_start", "start")
-def _due_before_start(data: PolarsData, *, start: str) -> pl.Expr:
+def _due_before_start(data: Rows, *, start: str) -> pl.Expr:
     return _before(data, start)
 
 
 @rule("completed_before_start", "start")
-def _completed_before_start(data: PolarsData, *, start: str) -> pl.Expr:
+def _completed_before_start(data: Rows, *, start: str) -> pl.Expr:
     return _before(data, start)
 
 
 @rule("birth_year_range", "dated_by")
-def _birth_year_range(data: PolarsData, *, dated_by: str) -> pl.Expr:
-    year = as_integer(data.key)
-    return (year < 1900) | (year > as_date(dated_by).dt.year())
+def _birth_year_range(data: Rows, *, dated_by: str) -> pl.Expr:
+    year = data.typed("integer", data.key)
+    return (year < 1900) | (year > data.typed("date", dated_by).dt.year())
 
 
 @rule("age_over_21", "dated_by")
-def _age_over_21(data: PolarsData, *, dated_by: str) -> pl.Expr:
-    return as_date(dated_by).dt.year() - as_integer(data.key) > 21
+def _age_over_21(data: Rows, *, dated_by: str) -> pl.Expr:
+    return data.typed("date", dated_by).dt.year() - data.typed("integer", data.key) > 21
 
 
 # -- across columns ---------------------------------------------------------------------
 
 
 @rule("expected_for_sct4", "instrument")
-def _expected_for_sct4(data: PolarsData, *, instrument: str) -> pl.Expr:
+def _expected_for_sct4(data: Rows, *, instrument: str) -> pl.Expr:
     return _present(data) & (pl.col(instrument) == "SCT4")
 
 
 @rule("sickness_over_contracted", "contracted")
-def _sickness_over_contracted(data: PolarsData, *, contracted: str) -> pl.Expr:
-    return as_decimal(data.key) > as_integer(contracted)
+def _sickness_over_contracted(data: Rows, *, contracted: str) -> pl.Expr:
+    return data.typed("decimal", data.key) > data.typed("integer", contracted)
 
 
 def _is_kind(indicator: str, kind: str) -> pl.Expr:
@@ -176,18 +186,18 @@ def _is_kind(indicator: str, kind: str) -> pl.Expr:
 
 
 @rule("denominator_required", "indicator")
-def _denominator_required(data: PolarsData, *, indicator: str) -> pl.Expr:
+def _denominator_required(data: Rows, *, indicator: str) -> pl.Expr:
     return _is_kind(indicator, "proportion") & ~_present(data)
 
 
 @rule("denominator_for_count", "indicator")
-def _denominator_for_count(data: PolarsData, *, indicator: str) -> pl.Expr:
+def _denominator_for_count(data: Rows, *, indicator: str) -> pl.Expr:
     return _is_kind(indicator, "count") & _present(data)
 
 
 @rule("denominator_below_numerator", "indicator", "numerator")
-def _denominator_below_numerator(data: PolarsData, *, indicator: str, numerator: str) -> pl.Expr:
-    below = as_decimal(data.key) < as_decimal(numerator)
+def _denominator_below_numerator(data: Rows, *, indicator: str, numerator: str) -> pl.Expr:
+    below = data.typed("decimal", data.key) < data.typed("decimal", numerator)
     return _is_kind(indicator, "proportion") & below
 
 
@@ -195,18 +205,18 @@ def _denominator_below_numerator(data: PolarsData, *, indicator: str, numerator:
 
 
 @rule("duplicate_key", "key")
-def _duplicate_key(data: PolarsData, *, key: tuple[str, ...]) -> pl.Expr:
+def _duplicate_key(data: Rows, *, key: tuple[str, ...]) -> pl.Expr:
     """Every row sharing a duplicated key fails, not just the later ones."""
     complete = pl.all_horizontal(pl.col(c).is_not_null() for c in key)
     return complete & pl.struct([*key, *_per_file(data)]).is_duplicated()
 
 
-def _per_file(data: PolarsData) -> list[str]:
+def _per_file(data: Rows) -> list[str]:
     return [FILE_INDEX] if FILE_INDEX in data.lazyframe.collect_schema().names() else []
 
 
 @rule("area_for_version", "version")
-def _area_for_version(data: PolarsData, *, version: str) -> pl.Expr:
+def _area_for_version(data: Rows, *, version: str) -> pl.Expr:
     return ~pl.concat_str(version, data.key, separator="/").is_in(_star_pairs())
 
 
@@ -214,7 +224,7 @@ def _star_pairs() -> list[str]:
     return [f"{v}/{area}" for v, areas in reference.star_areas().items() for area in areas]
 
 
-def _lacks_an_item(data: PolarsData, item: str, bits: dict[str, int], needs: pl.Expr) -> pl.Expr:
+def _lacks_an_item(data: Rows, item: str, bits: dict[str, int], needs: pl.Expr) -> pl.Expr:
     """The row's unit (reading, questionnaire) lacks an item it needs.
 
     Each item is a bit (``bits``); a unit has the OR of its rows' bits, one integer window
@@ -227,7 +237,7 @@ def _lacks_an_item(data: PolarsData, item: str, bits: dict[str, int], needs: pl.
 
 
 @rule("incomplete_reading", "version", "area")
-def _incomplete_reading(data: PolarsData, *, version: str, area: str) -> pl.Expr:
+def _incomplete_reading(data: Rows, *, version: str, area: str) -> pl.Expr:
     """A reading lacks an area of its row's version (an unknown version: the code rule)."""
     bits: dict[str, int] = {}  # area -> a bit for each version it belongs to
     needs: dict[str, int] = {}  # version -> the bits of its areas
@@ -240,7 +250,7 @@ def _incomplete_reading(data: PolarsData, *, version: str, area: str) -> pl.Expr
 
 
 @rule("incomplete_response", "item")
-def _incomplete_response(data: PolarsData, *, item: str) -> pl.Expr:
+def _incomplete_response(data: Rows, *, item: str) -> pl.Expr:
     items = dict.fromkeys(reference.column("raw_items", "item_code"))
     bits = {code: 1 << position for position, code in enumerate(items)}
     return _lacks_an_item(data, item, bits, pl.lit(sum(bits.values()), dtype=pl.Int64))

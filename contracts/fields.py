@@ -10,6 +10,7 @@ from typing import Any
 
 import pandera.polars as pa
 
+from contracts import pandera_checks as _registered  # noqa: F401  (every rule, before a Field)
 from contracts import reference
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contracts import reference
-from contracts.periods import Period, accepted_periods
+from contracts.periods import FIRST_PERIOD, Period, current_period
 
 FILE_NAME = re.compile(
     r"^(?P<collection>[A-Za-z]+)_(?P<org>[A-Za-z]+)_(?P<period>[^_]+)"
@@ -62,10 +62,10 @@ def parse_name(path: Path) -> ReturnFile:
         period = Period.parse(match["period"])
     except ValueError as error:
         raise RefusedFile(f"unknown period {match['period']!r}") from error
-    if period not in accepted_periods():
+    if not FIRST_PERIOD <= period <= current_period():  # the accepted periods
         raise RefusedFile(
             f"unknown period {period}: returns are accepted for "
-            f"{accepted_periods()[0]} up to the current quarter"
+            f"{FIRST_PERIOD} up to the current quarter"
         )
     return ReturnFile(path, collection, org, str(period), _version(match["version"]))
 

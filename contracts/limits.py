@@ -13,9 +13,6 @@ import zipfile
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from contracts.files import RefusedFile
 
 EXCEL_MAX_ROWS = 1_048_576  # a worksheet holds no more rows than this, header included
@@ -57,9 +54,17 @@ def _csv(data: bytes, limits: Limits) -> tuple[int, int | None, int]:
     return len(data), lines, limits.max_bytes
 
 
+def parquet_file(data: bytes):
+    """A Parquet file's metadata reader (pyarrow, imported only for a Parquet return)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(pa.BufferReader(data))
+
+
 def _parquet(data: bytes, limits: Limits) -> tuple[int, int | None, int]:
     try:
-        metadata = pq.ParquetFile(pa.BufferReader(data)).metadata
+        metadata = parquet_file(data).metadata
     except Exception as error:
         raise Unreadable from error
     row_groups = (metadata.row_group(i) for i in range(metadata.num_row_groups))

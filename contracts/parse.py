@@ -60,4 +60,14 @@ def as_boolean(column: str | pl.Expr) -> pl.Expr:
     )
 
 
+def as_hcn_number(column: str | pl.Expr) -> pl.Expr:
+    """A Health and Care Number written as ten digits, as a number (leading zeros are lost:
+    it is only for the check digit); null otherwise."""
+    expr = pl.col(column) if isinstance(column, str) else column
+    return pl.when(expr.str.contains(r"^[0-9]{10}$")).then(expr.cast(pl.Int64, strict=False))
+
+
+# a column's type (the name of its type rule) -> how its text reads as that type
 PARSERS = {"integer": as_integer, "decimal": as_decimal, "date": as_date, "boolean": as_boolean}
+# every reading of text rules share (each parsed once per batch by the one-pass evaluator)
+READINGS = {**PARSERS, "hcn_number": as_hcn_number}

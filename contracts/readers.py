@@ -6,13 +6,11 @@ import csv
 import io
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.parquet as pq
 from polars.exceptions import PanicException
 
 from contracts.files import RefusedFile, ReturnFile
 from contracts.landed import named_bytes
-from contracts.limits import Limits, Unreadable
+from contracts.limits import Limits, Unreadable, parquet_file
 from contracts.unreadable import unreadable
 
 # A reader fails on a broken file with its own error, or a panic in its Rust code (polars,
@@ -92,7 +90,7 @@ def _read_xlsx(data: bytes) -> tuple[list[str | None], pl.DataFrame]:
 def _read_parquet(data: bytes) -> tuple[list[str | None], pl.DataFrame]:
     # metadata by pyarrow; the data by polars, which raises on a damaged page where pyarrow
     # may abort the whole process
-    header = list(pq.ParquetFile(pa.BufferReader(data)).schema_arrow.names)
+    header = list(parquet_file(data).schema_arrow.names)
     _refuse_repeated(header)  # polars would refuse to read it, naming the column its own way
     return header, _trimmed(_as_text(pl.read_parquet(io.BytesIO(data))))
 

@@ -28,6 +28,7 @@ def codes(code_list: str) -> tuple[str, ...]:
     return tuple(rows["code"].to_list())
 
 
+@functools.cache  # asked for each file's name
 def orgs(*, trusts_only: bool = False) -> tuple[str, ...]:
     rows = seed("orgs")
     if trusts_only:

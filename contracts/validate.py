@@ -8,25 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from itertools import accumulate
 from pathlib import Path
 
-import pandera.polars as pa
 import polars as pl
 
-from contracts import CONTRACTS
-from contracts.checks import FILE_INDEX, PERIOD_FIRST, PERIOD_LAST
+from contracts.checks import FILE_INDEX, PERIOD_FIRST, PERIOD_LAST, parsed
+from contracts.contract import Contract, as_contract, contract
 from contracts.evaluate import evaluate
 from contracts.files import RefusedFile, ReturnFile, parse_name, refusal
 from contracts.landed import StillBeingWritten, landed_bytes, named_bytes
 from contracts.limits import Limits
-from contracts.parse import PARSERS
 from contracts.periods import Period
 from contracts.readers import read_return
 
 SOURCE_ROW = "source_row"  # the row as a spreadsheet shows it: header = 1, first data row = 2
-UNIT_RULES = ("incomplete_reading", "incomplete_response")
 FAILURE_SCHEMA = {"row": pl.Int64, "column": pl.String, "rule": pl.String, "value": pl.String}
 IDENTIFIERS = ("hcn", "worker_id")  # shown masked in failures; pseudonymised at ingest
 HCN_SHAPED = r"^[0-9]{3} ?[0-9]{3} ?[0-9]{4}$"  # ten digits, as an hcn is written or spaced
@@ -82,18 +78,21 @@ def check_files(
     """
     waiting: list[CheckedReturn] = []  # in order, not yet yielded
     pending: list[tuple[CheckedReturn, pl.DataFrame]] = []  # read, not yet checked
+    pending_rows = 0
     for path in paths:
         result = CheckedReturn(path=path.path if isinstance(path, ReturnFile) else path)
         if isinstance(path, ReturnFile):
             result.file = path
         frame = _read(result, in_landing, limits)
-        if frame is not None and sum(f.height for _, f in pending) + frame.height > BATCH_ROWS:
+        if frame is not None and pending_rows + frame.height > BATCH_ROWS:
             _check_pending(pending)
+            pending_rows = 0
             yield from waiting
             waiting.clear()
         waiting.append(result)
         if frame is not None:
             pending.append((result, frame))
+            pending_rows += frame.height
         elif not pending:
             yield from waiting
             waiting.clear()
@@ -108,8 +107,8 @@ def _read(result: CheckedReturn, in_landing: bool, limits: Limits | None) -> pl.
         data = (landed_bytes if in_landing else named_bytes)(result.path)
         result.sha256 = data.sha256
         frame = read_return(result.file, data.data, limits)
-        model = CONTRACTS[result.file.collection]
-        result.warnings = _check_columns(frame, model)
+        columns = contract(result.file.collection).columns
+        result.warnings = _check_columns(frame, columns)
     except RefusedFile as error:
         result.refused = refusal(result.path, error)
         return None
@@ -117,58 +116,58 @@ def _read(result: CheckedReturn, in_landing: bool, limits: Limits | None) -> pl.
         result.refused, result.being_written = str(error), True
         return None
     result.rows = frame.height
-    return frame[list(_columns(model))]
+    return frame[list(columns)]
 
 
 def _check_pending(pending: list[tuple[CheckedReturn, pl.DataFrame]]) -> None:
     """Check the files read so far, a collection at a time, and let go of their text."""
     for collection in dict.fromkeys(r.file.collection for r, _ in pending):
         batch = [(r, f) for r, f in pending if r.file.collection == collection]
-        _check_batch(CONTRACTS[collection], [r for r, _ in batch], [f for _, f in batch])
+        _check_batch(contract(collection), [r for r, _ in batch], [f for _, f in batch])
     pending.clear()
 
 
-def _check_batch(model, results: list[CheckedReturn], frames: list[pl.DataFrame]) -> None:
+def _check_batch(
+    checked: Contract, results: list[CheckedReturn], frames: list[pl.DataFrame]
+) -> None:
     batch = stack(frames, [Period.parse(r.file.period) for r in results])
     # every row typed in the pass that checks them (the rules parse the same values)
-    typing = (pl.col("row").alias(SOURCE_ROW), *_typed_columns(model))
-    failures, rows = _failures_of_batch(model, batch, typing)
+    failures, rows = _failures_of_batch(checked, batch, typed=True)
+    rows = rows.rename({"row": SOURCE_ROW})
     starts = pl.Series([0, *accumulate(frame.height for frame in frames)])
     failed = starts.gather(failures[FILE_INDEX]) + failures["row"] - 2  # positions in the batch
     passed = pl.repeat(True, batch.height, eager=True).scatter(failed, False)
     by_file = failures.partition_by(FILE_INDEX, as_dict=True, include_key=False)
     for index, (result, frame) in enumerate(zip(results, frames, strict=True)):
         result.failures = by_file.get((index,), pl.DataFrame(schema=FAILURE_SCHEMA))
-        # a file's rows are a slice of the batch; a Series mask filters them cheaply
+        # a file's rows are a slice of the batch (no copy); a Series mask filters them cheaply
         start = starts[index]
-        result.valid = rows.slice(start, frame.height).filter(passed.slice(start, frame.height))
+        result.valid = rows.slice(start, frame.height)
+        if (index,) in by_file:
+            result.valid = result.valid.filter(passed.slice(start, frame.height))
 
 
-def _check_columns(frame: pl.DataFrame, model: type[pa.DataFrameModel]) -> list[str]:
-    missing = [c for c in _columns(model) if c not in frame.columns]
+def _check_columns(frame: pl.DataFrame, columns: tuple[str, ...]) -> list[str]:
+    missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise RefusedFile(f"missing mandatory column {', '.join(missing)}")
-    extra = [c for c in frame.columns if c not in _columns(model)]
+    extra = [c for c in frame.columns if c not in columns]
     return [f"unknown column {c} ignored (not loaded)" for c in extra]
 
 
-@cache
-def _columns(model: type[pa.DataFrameModel]) -> tuple[str, ...]:
-    return tuple(model.to_schema().columns)
-
-
-def check_rows(model: type[pa.DataFrameModel], frame: pl.DataFrame, period: Period) -> pl.DataFrame:
-    """Every (row, column, rule, value) failure of the rows of ``frame`` for ``period``."""
-    return _failures_of_batch(model, stack([frame], [period]))[0].drop(FILE_INDEX)
+def check_rows(model, frame: pl.DataFrame, period: Period) -> pl.DataFrame:
+    """Every (row, column, rule, value) failure of the rows of ``frame`` for ``period``
+    (``model``: a pandera model or its ``Contract``)."""
+    return _failures_of_batch(as_contract(model), stack([frame], [period]))[0].drop(FILE_INDEX)
 
 
 def _failures_of_batch(
-    model, batch: pl.DataFrame, also: Sequence[pl.Expr] = ()
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+    checked: Contract, batch: pl.DataFrame, *, typed: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """Failures of several files' rows checked together, with the file each came from; and
-    the ``also`` expressions over every row, evaluated in the same pass."""
-    failures, rows = evaluate(model, batch, also)
-    failures = _fail_whole_units(model, batch, failures)
+    with ``typed``, every row typed, from the same pass."""
+    failures, rows = evaluate(checked, batch, typed=typed)
+    failures = _fail_whole_units(checked, batch, failures)
     return mask_identifiers(failures).sort(FILE_INDEX, "row", "column", "rule"), rows
 
 
@@ -193,13 +192,12 @@ def _row_number() -> pl.Expr:
 
 
 def _fail_whole_units(
-    model: type[pa.DataFrameModel], frame: pl.DataFrame, failures: pl.DataFrame
+    checked: Contract, frame: pl.DataFrame, failures: pl.DataFrame
 ) -> pl.DataFrame:
     """Rows of a failing reading/questionnaire that passed on their own get the unit's rule."""
-    unit = unit_of(model)
-    if unit is None or failures.is_empty():
+    if checked.unit is None or failures.is_empty():
         return failures
-    column, unit_rule = unit
+    column, unit_rule = checked.unit
     rows = frame.select(FILE_INDEX, "row", pl.col(column).alias("unit"))
     failed_rows = failures.select(FILE_INDEX, "row").unique()
     failing_units = rows.join(failed_rows, on=[FILE_INDEX, "row"]).drop_nulls("unit")
@@ -217,14 +215,9 @@ def _fail_whole_units(
     return pl.concat([failures, knock_on])
 
 
-@cache
-def unit_of(model: type[pa.DataFrameModel]) -> tuple[str, str] | None:
+def unit_of(model) -> tuple[str, str] | None:
     """The column that groups rows into a whole unit, and the unit's rule, if any."""
-    for name, column in model.to_schema().columns.items():
-        for check in column.checks:
-            if check.name in UNIT_RULES:
-                return name, check.name
-    return None
+    return as_contract(model).unit
 
 
 def mask_identifiers(failures: pl.DataFrame) -> pl.DataFrame:
@@ -248,25 +241,18 @@ def mask_identifiers(failures: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def typed(
-    model: type[pa.DataFrameModel], frame: pl.DataFrame, failures: pl.DataFrame
-) -> pl.DataFrame:
-    """The rows that passed, each column read as its contract's type, with ``source_row``."""
+def typed(model, frame: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
+    """The rows that passed, each column read as its contract's type, with ``source_row``
+    (``model``: a pandera model or its ``Contract``)."""
     failed = failures.select(pl.col("row").unique())
     rows = frame.with_columns(_row_number().alias(SOURCE_ROW))
     rows = rows.join(failed, left_on=SOURCE_ROW, right_on="row", how="anti")
     return rows.select(SOURCE_ROW, *_typed_columns(model))
 
 
-@cache
-def _typed_columns(model: type[pa.DataFrameModel]) -> tuple[pl.Expr, ...]:
+def _typed_columns(model) -> tuple[pl.Expr, ...]:
     """Each column read as the type its checks name (text if none)."""
-    return tuple(_typed_column(column) for column in model.to_schema().columns.values())
-
-
-def _typed_column(column: pa.Column) -> pl.Expr:
-    checks = {check.name for check in column.checks}
-    for type_name, parse in PARSERS.items():
-        if type_name in checks:
-            return parse(column.name).alias(column.name)
-    return pl.col(column.name)
+    return tuple(
+        pl.col(name) if kind is None else parsed(kind, name).alias(name)
+        for name, kind in as_contract(model).types
+    )

@@ -86,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--scale", type=float, default=1.0)
     sample.add_argument("--seed", type=int, default=7)
     sample.add_argument("--bad-rows", type=float, default=0.0, help="share of rows to spoil")
+    sample.add_argument(
+        "--story",
+        action="store_true",
+        help="the demo's latest period: bad rows, a resubmission, a refused one, a late and a "
+        "missing return",
+    )
 
     command("ui", _ui, "open the Dagster UI (dagster dev) on this warehouse")
     return parser
@@ -451,7 +457,7 @@ def _status(args) -> int:
                 f"v{row['version']} landed {row['received_at']:%Y-%m-%d}, {row['rows']} rows, "
                 f"{row['quarantined']} quarantined"
             )
-        print(f"  {row['collection']:<11} {row['org']:<7} {row['status']:<19} {detail}")
+        print(f"  {row['collection']:<11} {row['org']:<7} {row['status']:<20} {detail}")
     counts = table["status"].value_counts(sort=True)
     print("  " + ", ".join(f"{n} {s}" for s, n in counts.iter_rows()))
     return OK
@@ -484,10 +490,15 @@ def _sample(args) -> int:
             scale=args.scale,
             seed=args.seed,
             bad_rows=args.bad_rows,
+            story=args.story,
         )
     except ValueError as error:  # a bad argument (the generator checks them): one line
         raise CommandError(str(error)) from None
     print(f"{len(report.files)} sample returns written to {out}")
+    if report.faults:
+        print(f"{len(report.faults)} bad rows planted, listed in {report.faults_file}")
+    for event in report.events:
+        print(f"  {event.turn:<10} {event.file}: {event.detail}")
     return OK
 
 

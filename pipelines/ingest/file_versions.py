@@ -22,15 +22,19 @@ from pipelines.ingest.outcomes import LOAD_FAILED, LoadOutcome
 Decide = Callable[[ReturnFile, str], LoadOutcome]  # (file, digest) -> outcome
 
 
-def walk(con: duckdb.DuckDBPyConnection, files: list[ReturnFile], unknown: Decide) -> list:
+def walk(
+    con: duckdb.DuckDBPyConnection, files: list[ReturnFile], unknown: Decide, *, new=False
+) -> list:
     """Each file's outcome, newest version first, until one is in place.
 
-    ``unknown(file, digest)`` decides for a file not seen before.
+    ``unknown(file, digest)`` decides for a file not seen before. ``new``: no version of the
+    slot is recorded (the caller knows it from ``recorded_slots``): nothing is looked up
+    until ``unknown`` has been asked (it may record one).
     """
     outcomes = []
     settled = False
     for file in sorted(files, key=lambda f: (f.version, f.path.name), reverse=True):
-        current = current_version(con, file.slot)
+        current = None if new else current_version(con, file.slot)
         if settled or (current is not None and current > file.version):
             outcomes.append(LoadOutcome.of(file, "superseded", superseded=True))
             continue
@@ -42,7 +46,9 @@ def walk(con: duckdb.DuckDBPyConnection, files: list[ReturnFile], unknown: Decid
         except RefusedFile as error:  # no longer a regular file, or gone: nothing is read
             outcomes.append(LoadOutcome.of(file, "refused", refused=refusal(file.path, error)))
             continue
-        outcome = known_outcome(con, file, digest) or unknown(file, digest)
+        outcome = None if new else known_outcome(con, file, digest)
+        if outcome is None:
+            outcome, new = unknown(file, digest), False
         outcomes.append(outcome)
         settled = outcome.status in ("loaded", "unchanged") and outcome.refused is None
     return outcomes[::-1]
@@ -52,10 +58,18 @@ def _not_loaded(file: ReturnFile, digest: str) -> LoadOutcome:
     return LoadOutcome.of(file, "not loaded")
 
 
-def is_loaded(con: duckdb.DuckDBPyConnection, files: list[ReturnFile]) -> bool:
-    """True when every file of a slot that matters is known already: nothing to load."""
+def is_loaded(con: duckdb.DuckDBPyConnection, files: list[ReturnFile], *, new=False) -> bool:
+    """True when every file of a slot that matters is known already: nothing to load.
+    ``new``: as ``walk``'s."""
     # (also asked before checking a batch: hashing is cached per file state)
-    return all(o.status != "not loaded" for o in walk(con, files, _not_loaded))
+    return all(o.status != "not loaded" for o in walk(con, files, _not_loaded, new=new))
+
+
+def recorded_slots(con: duckdb.DuckDBPyConnection) -> set[Slot]:
+    """Every slot with a file version recorded: one query, where a load of many slots would
+    otherwise ask two for each file of each slot (a first load has none to find)."""
+    found = con.execute("select distinct collection, org, period from ingest.file_versions")
+    return set(found.fetchall())
 
 
 def summarise(

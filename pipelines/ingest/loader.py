@@ -25,7 +25,7 @@ from contracts.files import RefusedFile, ReturnFile
 from contracts.landed import StillBeingWritten
 from contracts.validate import CheckedReturn, check_files
 from pipelines.ingest.archive import archive
-from pipelines.ingest.file_versions import is_loaded, record_version, walk
+from pipelines.ingest.file_versions import is_loaded, record_version, recorded_slots, walk
 from pipelines.ingest.keys import quarantine_reused_keys
 from pipelines.ingest.landing import BEING_WRITTEN, file_sha256, latest_file
 from pipelines.ingest.outcomes import LOAD_FAILED, LoadOutcome
@@ -66,12 +66,23 @@ def load_slots(
     """
     _claim_key(con, key)
     outcomes = []
-    for batch, checked in _checked_batches(con, list(_batches(slots))):
+    recorded = recorded_slots(con)  # a batch changes only its own slots' versions
+
+    def new(files: list[ReturnFile]) -> bool:
+        return files[0].slot not in recorded
+
+    for batch, checked in _checked_batches(con, list(_batches(slots)), new):
         try:
             with _transaction(con):
-                loaded = [_load_slot(con, files, archive_dir, key, checked) for files in batch]
-        except Exception:
-            loaded = [_load_slot_alone(con, files, archive_dir, key, checked) for files in batch]
+                loaded = [
+                    _load_slot(con, files, archive_dir, key, checked, new=new(files))
+                    for files in batch
+                ]
+        except Exception:  # rolled back: the batch's slots are as they were
+            loaded = [
+                _load_slot_alone(con, files, archive_dir, key, checked, new=new(files))
+                for files in batch
+            ]
         for slot_outcomes in loaded:  # reported once committed
             progress(slot_outcomes)
         outcomes += [outcome for slot_outcomes in loaded for outcome in slot_outcomes]
@@ -110,11 +121,14 @@ def _batches(slots: list[list[ReturnFile]]) -> Iterator[list[list[ReturnFile]]]:
         yield batch
 
 
-def _checked_batches(con, batches: list[list[list[ReturnFile]]]):
+def _checked_batches(con, batches: list[list[list[ReturnFile]]], new: Callable[..., bool]):
     """Each batch with its files checked; the next batch is checked in a thread (polars works
     outside the GIL) while this one is written, one batch ahead at most (memory stays bounded).
-    What to check is known up front: batches hold different slots."""
-    todo = [[latest_file(f).path for f in batch if not is_loaded(con, f)] for batch in batches]
+    What to check is known up front: batches hold different slots. ``new``: see ``walk``."""
+    todo = [
+        [latest_file(f).path for f in batch if not is_loaded(con, f, new=new(f))]
+        for batch in batches
+    ]
     with ThreadPoolExecutor(max_workers=1) as checker:
         ahead = checker.submit(_check, todo[0]) if batches else None
         for number, batch in enumerate(batches):
@@ -165,11 +179,13 @@ def _transaction(con: duckdb.DuckDBPyConnection):
     con.execute("commit")
 
 
-def _load_slot_alone(con, files: list[ReturnFile], archive_dir: Path, key: bytes, checked):
+def _load_slot_alone(
+    con, files: list[ReturnFile], archive_dir: Path, key: bytes, checked, *, new=False
+):
     """One slot in its own transaction; an unexpected error recorded as its latest file's."""
     try:
         with _transaction(con):
-            return _load_slot(con, files, archive_dir, key, checked)
+            return _load_slot(con, files, archive_dir, key, checked, new=new)
     except Exception as error:
         failed = isinstance(error, FileFailed) and error.__cause__ is not None
         file = error.file if failed else latest_file(files)
@@ -189,8 +205,11 @@ def _record_failure(con, file: ReturnFile, reason: str) -> None:
     record_version(con, file, digest, received_at, failed, is_current=False)
 
 
-def _load_slot(con, files: list[ReturnFile], archive_dir: Path, key: bytes, checked) -> list:
-    """``load_slot`` inside the caller's transaction; ``checked`` holds files checked already."""
+def _load_slot(
+    con, files: list[ReturnFile], archive_dir: Path, key: bytes, checked, *, new=False
+) -> list:
+    """``load_slot`` inside the caller's transaction; ``checked`` holds files checked already;
+    ``new``: see ``walk``."""
     archived = []
     for file in files:
         try:
@@ -208,7 +227,7 @@ def _load_slot(con, files: list[ReturnFile], archive_dir: Path, key: bytes, chec
         except Exception as error:
             raise FileFailed(file) from error
 
-    return walk(con, files, unknown)
+    return walk(con, files, unknown, new=new)
 
 
 def _load_file(con, file: ReturnFile, digest: str, key: bytes, checked) -> LoadOutcome:
@@ -258,6 +277,8 @@ def replace_slot(con, file: ReturnFile, digest, received_at, checked: CheckedRet
             "and version = ?",
             [collection, org, period, file.version],
         )
+    if checked.failures.is_empty():
+        return  # most files: no statement for nothing to insert
     failures = checked.failures.select(
         pl.lit(collection).alias("collection"),
         pl.lit(org).alias("org"),

@@ -83,9 +83,17 @@ def load_key(home: Path) -> bytes:
     return path.read_bytes().strip()
 
 
+@functools.lru_cache(maxsize=4)
+def _keyed(key: bytes):
+    """HMAC's state after the key: each digest copies it rather than hashing the key again."""
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
 @functools.lru_cache(maxsize=1_000_000)  # people recur quarter after quarter; ~150 MB at most
 def _digest(key: bytes, message: str) -> str:
-    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()[:32]
+    keyed = _keyed(key).copy()
+    keyed.update(message.encode())
+    return keyed.hexdigest()[:32]
 
 
 def pseudonymise(rows: pl.DataFrame, *, key: bytes, org: str) -> pl.DataFrame:
@@ -94,11 +102,17 @@ def pseudonymise(rows: pl.DataFrame, *, key: bytes, org: str) -> pl.DataFrame:
     replaced = {}
     for identifier, pseudonym in PSEUDONYMS.items():
         if identifier in rows.columns:
-            values = rows[identifier].unique().drop_nulls().to_list()
-            mapping = {v: _digest(key, prefixes[identifier] + v) for v in values}
+            values = rows[identifier].unique().drop_nulls()
+            prefix = prefixes[identifier]
+            digests = [_digest(key, prefix + value) for value in values.to_list()]
             replaced[identifier] = (
                 pl.col(identifier)
-                .replace_strict(mapping, default=None, return_dtype=pl.String)
+                .replace_strict(
+                    values,
+                    pl.Series(digests, dtype=pl.String),
+                    default=None,
+                    return_dtype=pl.String,
+                )
                 .alias(pseudonym)
             )
     return rows.select(replaced.get(c, pl.col(c)) for c in rows.columns)

@@ -20,14 +20,19 @@ Every code comes from the seeds (``contracts.reference``). The modules' paramete
 by seed codes only to say how common each code is; a code that is not in the seeds is never
 written, and a seed code with no parameters is simply not generated.
 
+With ``story=True`` the latest period is told as the demo's story (``story``): a few dozen bad
+rows across returns and Trusts, a resubmission that supersedes its v1, a refused one, a late
+return and a missing one; ``SampleReport.events`` says which files.
+
 Modules: one per collection (``workforce``, ``dsf``, ``star``, ``ascot``, ``raw``,
 ``indicators``); ``generation`` runs them in order; ``context``, ``people``, ``journeys``,
-``draws``, ``hcn_pool`` and ``columns`` are their shared machinery; ``faults`` spoils rows and
-``writing`` writes the files.
+``draws``, ``hcn_pool`` and ``columns`` are their shared machinery; ``faults`` spoils rows,
+``story`` says what happens to the demo's latest period and ``writing`` writes the files.
 """
 
 from pipelines.sample.generation import generate
 from pipelines.sample.report import PlantedFault, SampleFile, SampleReport
+from pipelines.sample.story import StoryEvent
 from pipelines.sample.writing import FAULTS_FILE
 
-__all__ = ["FAULTS_FILE", "PlantedFault", "SampleFile", "SampleReport", "generate"]
+__all__ = ["FAULTS_FILE", "PlantedFault", "SampleFile", "SampleReport", "StoryEvent", "generate"]

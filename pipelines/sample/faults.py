@@ -174,14 +174,22 @@ def _fault_value(collection: str, rule: str, column: str, row: dict, period: Per
 
 
 def plant_faults(
-    collection: str, frame: pl.DataFrame, name: str, period: Period, rng, share: float
+    collection: str,
+    frame: pl.DataFrame,
+    name: str,
+    period: Period,
+    rng,
+    share: float,
+    *,
+    count: int | None = None,
 ):
-    """Corrupt ~``share`` of the rows of one file, one fault each; returns (frame, faults)."""
+    """Corrupt ~``share`` of the rows of one file (or ``count`` rows), one fault each; returns
+    (frame, faults)."""
     menu = FAULTS.get(collection)
-    if not menu or share <= 0 or frame.is_empty():
+    if not menu or (share <= 0 if count is None else count <= 0) or frame.is_empty():
         return frame, []
     n = len(frame)
-    wanted = int(np.floor(n * share + rng.random()))
+    wanted = int(np.floor(n * share + rng.random())) if count is None else count
     group = GROUPED.get(collection)
     if group:  # one row in each of `wanted` distinct readings / questionnaires
         keys = frame[group].to_numpy()

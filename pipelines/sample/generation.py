@@ -10,6 +10,7 @@ from pipelines.sample import ascot, dsf, indicators, raw, star, workforce
 from pipelines.sample.columns import spec_text
 from pipelines.sample.context import Context
 from pipelines.sample.report import SampleReport
+from pipelines.sample.story import DEMO
 from pipelines.sample.workforce import FrontLineWorkers
 from pipelines.sample.writing import FORMATS, Writer
 
@@ -23,8 +24,10 @@ def generate(
     seed: int = 7,
     bad_rows: float = 0.0,
     formats: Sequence[str] = ("csv",),
+    story: bool = False,
 ) -> SampleReport:
-    """Write sample returns for ``periods`` quarters ending at ``end_period`` under ``out_dir``."""
+    """Write sample returns for ``periods`` quarters ending at ``end_period`` under ``out_dir``;
+    with ``story``, the latest period as the demo tells it (``pipelines/sample/story.py``)."""
     formats = tuple(formats)
     if periods < 1:
         raise ValueError("periods must be at least 1")
@@ -39,7 +42,9 @@ def generate(
     last = Period.parse(end_period)
     ctx = Context.build(period_range(last.shift(1 - periods), last), scale=scale, seed=seed)
 
-    writer = Writer(ctx, Path(out_dir), bad_rows=bad_rows, formats=formats)
+    writer = Writer(
+        ctx, Path(out_dir), bad_rows=bad_rows, formats=formats, story=DEMO if story else None
+    )
     staff = workforce.staff(ctx)
     ctx.workers = FrontLineWorkers(ctx, staff)  # the other collections allocate these
     writer.write("workforce", spec_text(ctx, staff, "workforce", "_day"))

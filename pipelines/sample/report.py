@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.sample.story import StoryEvent
+
 
 @dataclass(frozen=True)
 class SampleFile:
@@ -16,6 +18,7 @@ class SampleFile:
     period: str
     format: str
     rows: int
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class SampleReport:
     files: tuple[SampleFile, ...]
     faults: tuple[PlantedFault, ...]
     faults_file: Path | None  # written only when faults were planted
+    events: tuple[StoryEvent, ...] = ()  # the demo's story, when told (story.py)
 
     @property
     def rows(self) -> dict[str, int]:

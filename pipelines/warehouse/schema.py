@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from contracts import CONTRACTS
+import contracts
 from contracts.validate import FAILURE_SCHEMA, typed
 from pipelines.ingest.pseudonyms import pseudonymise
 
@@ -68,7 +68,7 @@ create table if not exists ingest.quarantine (
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(INGEST_DDL)
     con.execute(USAGE_DDL)
-    for collection in CONTRACTS:
+    for collection in contracts.CONTRACTS:
         empty = slot_rows(collection, loaded_shape(collection), org="", period="", version=0)
         con.register("empty_rows", empty)
         con.execute(f"create table if not exists returns.{collection} as from empty_rows limit 0")
@@ -77,7 +77,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def loaded_shape(collection: str) -> pl.DataFrame:
     """An empty frame with the columns and types a collection's loaded rows have."""
-    model = CONTRACTS[collection]
+    model = contracts.CONTRACTS[collection]
     empty = pl.DataFrame(schema={c: pl.String for c in model.to_schema().columns})
     return pseudonymise(typed(model, empty, pl.DataFrame(schema=FAILURE_SCHEMA)), key=b"", org="")
 
