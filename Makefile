@@ -56,7 +56,8 @@ endif
 $(BIN)/sws: pyproject.toml requirements.lock | python
 	$(if $(HAVE_VENV),,$(PYTHON) -m venv $(VENV))
 	$(BIN)/pip install --quiet --upgrade pip==26.3
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	@# deploy: the PostgreSQL instance of the regional deployment, tested by make test
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev,deploy]'
 	touch $@
 
 install: $(BIN)/sws
@@ -66,6 +67,7 @@ install: $(BIN)/sws
 # partner pack for the latest sample period -> the cull report. The latest period is told as a
 # story (`sws sample --story`): bad rows, a resubmission, a refused one, a late and a missing
 # return.
+# Each step is recorded in Dagster: `sws ui` shows them done.
 DEMO_PERIOD := 2025-26-Q4
 
 demo: install

@@ -14,6 +14,14 @@ def _expected():
 
 
 class AscotReturn(pa.DataFrameModel):
+    """ASCOT assessments, one row per assessment; period by `assessment_date`.
+
+    The current state of the eight ASCOT domains (0-3: 3 ideal state ... 0 high-level unmet
+    needs), for `INT4` interviews also the expected state without services, and overall
+    satisfaction (1-7). An assessment with a domain missing is loaded, and left out of the
+    SCRQoL measures.
+    """
+
     assessment_id: str = fields.text(duplicate_key={"key": ("assessment_id",)})
     hcn: str = fields.hcn()
     worker_id: str = fields.worker_id()

@@ -6,6 +6,14 @@ from contracts import fields, reference
 
 
 class DsfReturn(pa.DataFrameModel):
+    """Delegated Statutory Functions events, one row per statutory event; period by `due_date`.
+
+    Each event is one statutory function (child protection conferences, looked-after child
+    reviews, adult safeguarding investigations, approved social work assessments, carer's
+    assessments) with the day its clock started, the day it is due and the day it was
+    completed (empty: still open at the period end).
+    """
+
     event_id: str = fields.text(duplicate_key={"key": ("event_id",)})
     hcn: str = fields.hcn()
     birth_year: str = fields.birth_year(dated_by="due_date")

@@ -8,6 +8,14 @@ _INDICATOR = {"indicator": "indicator_code"}
 
 
 class IndicatorsReturn(pa.DataFrameModel):
+    """Aggregate indicator returns, one row per indicator; period by the file's period.
+
+    Counts (QI leads and mentors, improvement advisers, leadership completions, service users
+    on Local Engagement Partnerships) and one proportion (public survey respondents rating
+    social workers fair or better, with its denominator). REGION and the Trusts may both
+    submit.
+    """
+
     indicator_code: str = pa.Field(
         nullable=False,
         code={"allowed": reference.column("indicators", "indicator_code")},

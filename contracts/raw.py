@@ -6,6 +6,15 @@ from contracts import fields, reference
 
 
 class RawReturn(pa.DataFrameModel):
+    """RAW (Real, Authentic, Warm) relationship responses, one row per item; period by
+    `response_date`.
+
+    The young person (under 22) rates the relationship with their social worker on twelve
+    items (`R1`-`R4`, `A1`-`A4`, `W1`-`W4`, 0 never ... 4 always); the social worker completes
+    the reflective version. A questionnaire is loaded whole or not at all
+    (`incomplete_response`).
+    """
+
     response_id: str = fields.text(
         duplicate_key={"key": ("response_id", "item_code")},
         incomplete_response={"item": "item_code"},

@@ -6,6 +6,14 @@ from contracts import fields, reference
 
 
 class StarReturn(pa.DataFrameModel):
+    """Outcomes Star readings, one row per area score; period by `reading_date`.
+
+    A reading scores every area of its Star version (`older_people`, `family_plus`,
+    `recovery`) on the Journey of Change, 1-10; `reading_number` 1 is the person's first
+    (baseline) reading. A reading is loaded whole or not at all: where any of its rows fails,
+    or an area is missing, every row of it is quarantined (`incomplete_reading`).
+    """
+
     reading_id: str = fields.text(
         duplicate_key={"key": ("reading_id", "area_code")},
         incomplete_reading={"version": "star_version", "area": "area_code"},

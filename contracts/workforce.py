@@ -6,6 +6,14 @@ from contracts import fields, reference
 
 
 class WorkforceReturn(pa.DataFrameModel):
+    """Social work staff snapshot, one row per post holder at quarter end; period by
+    `snapshot_date`, the period's last day.
+
+    Role, band, whole-time equivalent, contract type, Assessed Year in Employment, age band,
+    programme of care, contracted and sickness days in the quarter, direct work hours and,
+    for new starters, days from advert to start.
+    """
+
     worker_id: str = fields.worker_id(duplicate_key={"key": ("worker_id",)})
     snapshot_date: str = fields.date(in_period=True, snapshot_date={})
     job_role: str = fields.coded(reference.codes("job_role"))

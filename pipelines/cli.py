@@ -418,6 +418,7 @@ def _extract(args) -> int:
         result = write_pack(settings, args.period, out_dir, args.consumer)
     except (ExtractError, FileNotFoundError) as error:
         raise CommandError(str(error)) from error
+    _record("extract", "record_pack", result)
     if not result.ok:
         print(f"sws extract: not published: {result.message}", file=sys.stderr)
         return DATA_FAILED
@@ -448,6 +449,7 @@ def _cull_report(args) -> int:
     except LineageError as error:
         raise CommandError(str(error)) from error
     report = pl.read_csv(out)
+    _record("cull-report", "record_cull_report", report, out, pages[0].parent)
     candidates = report.filter(pl.col("recommend_cull"))
     print(
         f"cull report: {report.height} items, {candidates.height} recommended for culling "
@@ -502,6 +504,7 @@ def _status(args) -> int:
         raise CommandError(str(error)) from error
     table = submission_status(settings.warehouse, settings.landing, period)
     table = with_return_figures(table, settings.warehouse, period)
+    _record("status", "record_status", table)
     if args.json:
         for row in table.to_dicts():
             print(json.dumps(row, default=str))
@@ -573,6 +576,18 @@ def _purge(args) -> int:
         f"{len(gone)} file(s) or folder(s)"
     )
     return OK
+
+
+def _record(command: str, recorder: str, *args) -> None:
+    """Record the work on the Dagster instance, so the UI shows it done (``pipelines/defs/
+    reporting.py``); the work stands, and the exit status with it, if that fails."""
+    try:
+        from pipelines.defs import reporting
+
+        getattr(reporting, recorder)(*args)
+    except Exception as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        print(f"sws {command}: done, but not recorded in Dagster: {reason}", file=sys.stderr)
 
 
 # -- sample, ui -------------------------------------------------------------------------

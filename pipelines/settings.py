@@ -14,7 +14,9 @@ from typing import Any
 from contracts.limits import Limits
 
 REPO = Path(__file__).resolve().parent.parent
-REPO_DAGSTER_YAML = REPO / "dagster.yaml"
+# The instance config `sws` copies into a new $DAGSTER_HOME. Not at the repo root: `dagster dev`
+# run there would warn that a dagster.yaml beside it is not the instance's.
+REPO_DAGSTER_YAML = REPO / "deploy" / "laptop" / "dagster.yaml"
 PYPROJECT = REPO / "pyproject.toml"
 
 

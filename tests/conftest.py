@@ -136,3 +136,29 @@ def found_in_warehouse(path: Path, *needles: str) -> list[str]:
     finally:
         con.close()
     return found
+
+
+@pytest.fixture
+def leaky_disclosure(monkeypatch) -> str:
+    """The pack's disclosure control made to leak: BHSCT's figure of the first person-based
+    count measure shown as 3, unsuppressed, so the gate must refuse the pack. Returns that
+    measure's code."""
+    import polars as pl
+
+    from contracts import reference
+    from pipelines.extract import pack as pack_module
+    from pipelines.extract.disclosure import apply_disclosure
+
+    catalog = reference.seed("measures").filter(pl.col("breakdown_only") == "false")
+    counts = catalog.filter((pl.col("unit") == "count") & (pl.col("disclosure_control") == "true"))
+    target = counts["measure_code"][0]
+
+    def leaky(marts, *args, **kwargs):
+        out = apply_disclosure(marts, *args, **kwargs)
+        row = (pl.col("measure_code") == target) & (pl.col("org") == "BHSCT")
+        return out.with_columns(
+            pl.when(row).then(3.0).otherwise(pl.col(c)).alias(c) for c in ("value", "numerator")
+        ).with_columns(suppressed=pl.when(row).then(False).otherwise(pl.col("suppressed")))
+
+    monkeypatch.setattr(pack_module, "apply_disclosure", leaky)
+    return target

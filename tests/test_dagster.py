@@ -9,7 +9,12 @@ from dagster import AssetKey, DagsterInstance, Definitions, PartitionKeyRange, m
 
 from contracts.periods import accepted_periods
 from pipelines.dbt_files import last_build_is_current, project_mtime
-from pipelines.defs.assets.ingest import CONTRACT_CHECK, ingest_asset_key, ingest_assets
+from pipelines.defs.assets.ingest import (
+    CONTRACT_CHECK,
+    FILE_VERSIONS,
+    ingest_asset_key,
+    ingest_assets,
+)
 from pipelines.defs.partitions import org_period_partitions, slot_key
 from pipelines.defs.resources import build_resources
 from pipelines.defs.runs import partition_keys, run_tags
@@ -63,7 +68,11 @@ def test_a_partition_materialises_with_its_contract_check(sws_home):
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success
-    [materialization] = result.asset_materializations_for_node(asset.node_def.name)
+    workforce, file_versions = result.asset_materializations_for_node(asset.node_def.name)
+    assert file_versions.asset_key == FILE_VERSIONS  # written in the same turn, so recorded
+    assert file_versions.metadata["files"].value == 1
+    materialization = workforce
+    assert materialization.asset_key == asset.key
     assert materialization.partition == "NHSCT|2025-26-Q1"
     assert materialization.metadata["files"].value == 1
     [check] = result.get_asset_check_evaluations()
@@ -128,48 +137,3 @@ def test_only_a_passing_build_of_the_current_project_allows_a_scoped_rebuild(tmp
     old = _run_results(tmp_path / "old", "success")
     os.utime(old, (project_mtime() - 60, project_mtime() - 60))  # built before the code changed
     assert not last_build_is_current(old.parent)
-
-
-def test_dbt_tests_are_summarised_per_model_with_those_that_did_not_pass():
-    from types import SimpleNamespace
-
-    from pipelines.defs.dbt.assets import tests_by_model
-
-    model = {
-        "resource_type": "model",
-        "unique_id": "model.sws.outcome1",
-        "name": "outcome1",
-        "fqn": ["sws", "marts", "outcome1"],
-        "config": {"schema": "marts"},
-        "schema": "marts",
-        "meta": {},
-    }
-
-    def test(name):
-        return {
-            "resource_type": "test",
-            "name": name,
-            "depends_on": {"nodes": [model["unique_id"]]},
-        }
-
-    manifest = {
-        "nodes": {
-            model["unique_id"]: model,
-            "test.sws.a": test("not_null_outcome1_org"),
-            "test.sws.b": test("unique_outcome1_key"),
-        },
-        "sources": {},
-    }
-    results = {
-        "results": [
-            {"unique_id": "model.sws.outcome1", "status": "success"},
-            {"unique_id": "test.sws.a", "status": "pass"},
-            {"unique_id": "test.sws.b", "status": "fail"},
-        ]
-    }
-    invocation = SimpleNamespace(manifest=manifest, get_artifact=lambda name: results)
-    [observation] = tests_by_model(invocation)
-    assert observation.asset_key == AssetKey(["marts", "outcome1"])
-    assert observation.metadata["dbt tests"].value == 2
-    assert observation.metadata["dbt tests passed"].value == 1
-    assert observation.metadata["dbt tests not passed"].value == "- `unique_outcome1_key`: fail"

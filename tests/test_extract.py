@@ -472,22 +472,9 @@ def test_an_unknown_period_is_a_clear_error_and_writes_nothing(pack, tmp_path):
         write_pack(Settings(home=tmp_path / "none", landing=tmp_path), "2025-26-Q1")
 
 
-def test_a_pack_failing_its_gate_is_not_published(pack, tmp_path, monkeypatch):
+def test_a_pack_failing_its_gate_is_not_published(pack, tmp_path, leaky_disclosure):
     settings, result, _, _ = pack
     deliveries_before = _deliveries(settings).height
-    catalog = reference.seed("measures").filter(pl.col("breakdown_only") == "false")
-    counts = catalog.filter((pl.col("unit") == "count") & (pl.col("disclosure_control") == "true"))
-    target = counts["measure_code"][0]
-
-    def leaky(marts, *args, **kwargs):
-        out = disclose(marts, *args, **kwargs)
-        row = (pl.col("measure_code") == target) & (pl.col("org") == "BHSCT")
-        rows = out.pack.with_columns(
-            pl.when(row).then(3.0).otherwise(pl.col(c)).alias(c) for c in ("value", "numerator")
-        ).with_columns(suppressed=pl.when(row).then(False).otherwise(pl.col("suppressed")))
-        return dataclasses.replace(out, pack=rows)
-
-    monkeypatch.setattr(pack_module, "disclose", leaky)
     out = tmp_path / "published"
     failed = write_pack(settings, result.period, out_dir=out, consumer="test-leak")
     assert not failed.ok

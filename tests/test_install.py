@@ -43,7 +43,9 @@ def test_lock_holds_every_pin_of_pyproject_at_its_version():
             assert str(requirement.specifier).startswith("=="), line
             lock[canonicalize_name(requirement.name)] = str(requirement.specifier)
     project = PYPROJECT["project"]
-    pins = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    pins = [*project["dependencies"]]
+    for extra in project["optional-dependencies"].values():
+        pins += extra
     assert canonicalize_name(project["name"]) not in lock
     for pin in map(Requirement, pins):
         assert lock.get(canonicalize_name(pin.name)) == str(pin.specifier), pin.name

@@ -10,7 +10,7 @@ from contextlib import redirect_stdout
 import duckdb
 import polars as pl
 import pytest
-from dagster import AssetKey, DagsterInstance
+from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
 from contracts.files import parse_name
 from contracts.readers import read_return
@@ -283,12 +283,16 @@ def _models(settings) -> dict[str, list[tuple]]:
         }
 
 
-def test_dbt_tests_are_reported_once_per_model(regional):
+def test_dbt_tests_are_reported_as_one_check_per_model(regional):
     instance = DagsterInstance.get()
-    records = instance.fetch_observations(AssetKey(["marts", "outcome1"]), limit=1).records
-    metadata = records[0].asset_observation.metadata
-    assert metadata["dbt tests"].value == metadata["dbt tests passed"].value > 5
-    assert metadata["dbt tests not passed"].value == "none"
+    key = AssetCheckKey(AssetKey(["marts", "outcome1"]), "dbt_tests")
+    execution = instance.event_log_storage.get_latest_asset_check_execution_by_key([key])[key]
+    evaluation = execution.event.asset_check_evaluation
+    assert evaluation.passed
+    assert evaluation.metadata["tests"].value == evaluation.metadata["passed"].value > 5
+    assert evaluation.metadata["failing"].value == "none"
+    # no observation per test, nor one per model any more
+    assert not instance.fetch_observations(AssetKey(["marts", "outcome1"]), limit=1).records
 
 
 def test_a_nil_return_loads_no_rows(regional, changed):

@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 from dagster import DagsterInstance, materialize
 
-from pipelines.defs.assets.extract import GATE_CHECK, community_planning_pack, odb_extract_pack
-from pipelines.defs.assets.lineage import cull_report_asset
-from pipelines.defs.resources import build_resources
+from pipelines.defs.assets.extract import GATE_CHECK, PACK_KEY, PARTNER_PACK_KEY
+from pipelines.defs.assets.lineage import CULL_REPORT
+from pipelines.defs.definitions import build_defs
 from pipelines.extract import write_pack
 from pipelines.extract.usage import deliveries
 from pipelines.lineage import build_report, cull_report, item_lineage, read_catalog, read_usage
@@ -52,11 +52,10 @@ def test_sws_extract_for_a_period_with_no_data_exits_2(regional, sws):
     assert "2016-17-Q1" in run.err
 
 
-def _materialise_through_the_gate(asset, settings, period: str) -> None:
+def _materialise_through_the_gate(key, settings, period: str) -> None:
     result = materialize(
-        [asset],
+        [build_defs(settings).resolve_assets_def(key)],  # bound to this warehouse
         partition_key=period,
-        resources=build_resources(settings),
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success
@@ -66,7 +65,7 @@ def _materialise_through_the_gate(asset, settings, period: str) -> None:
 
 def test_the_pack_asset_materialises_one_period_through_its_gate(regional):
     settings = regional[0]
-    _materialise_through_the_gate(odb_extract_pack, settings, "2025-26-Q3")
+    _materialise_through_the_gate(PACK_KEY, settings, "2025-26-Q3")
     assert (settings.home / "extracts" / "2025-26-Q3" / "report.html").is_file()
     with connect(settings.warehouse) as con:
         con.execute("delete from usage.deliveries where period = '2025-26-Q3'")
@@ -95,8 +94,7 @@ def test_sws_cull_report_lists_every_catalog_item(regional, sws, tmp_path):
 def test_the_cull_report_asset_writes_report_and_pages(regional):
     settings = regional[0]
     result = materialize(
-        [cull_report_asset],
-        resources=build_resources(settings),
+        [build_defs(settings).resolve_assets_def(CULL_REPORT)],
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success
@@ -249,7 +247,7 @@ def test_the_cull_report_marks_lgd_used_after_the_partner_delivery_and_the_rest_
 
 def test_the_partner_pack_asset_materialises_one_period_through_its_gate(regional):
     settings = regional[0]
-    _materialise_through_the_gate(community_planning_pack, settings, "2025-26-Q3")
+    _materialise_through_the_gate(PARTNER_PACK_KEY, settings, "2025-26-Q3")
     folder = settings.home / "extracts" / PARTNER / "2025-26-Q3"
     assert (folder / "partner_extract_2025-26-Q3.xlsx").is_file()
     delivered = _delivered(settings, PARTNER).filter(pl.col("period") == "2025-26-Q3")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dagster import AssetKey, AssetSelection, define_asset_job
 
 import contracts
-from pipelines.defs.assets.ingest import ingest_asset_key
+from pipelines.defs.assets.ingest import FILE_VERSIONS, ingest_asset_key
 from pipelines.defs.dbt.assets import DBT_MODELS
 from pipelines.ingest.planning import BUILD_MODELS_JOB, ingest_job_name, land_job_name
 
-# dagster.yaml lets one run with this tag run at a time: DuckDB has a single writer.
+# The instance's dagster.yaml (deploy/) lets one run with this tag run at a time: DuckDB has
+# a single writer.
 WRITES_WAREHOUSE = {"sws/writes": "warehouse"}
 
 ingest_jobs = [
@@ -26,9 +27,11 @@ ingest_jobs = [
 land_jobs = [
     define_asset_job(
         land_job_name(collection),
-        # not the extract pack: it is partitioned by period alone, and published on its own
+        # not the extract pack: it is partitioned by period alone, and published on its own;
+        # ingest/file_versions is written by the ingest asset itself
         selection=AssetSelection.assets(ingest_asset_key(collection)).downstream()
-        - AssetSelection.groups("extracts"),
+        - AssetSelection.groups("extracts")
+        - AssetSelection.assets(FILE_VERSIONS),
         description=f"Load one {collection} return and rebuild the models that depend on it.",
         tags=WRITES_WAREHOUSE,
     )

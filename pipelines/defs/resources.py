@@ -6,7 +6,6 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from pipelines.defs.dbt.resources import dbt_cli
 from pipelines.ingest.pseudonyms import load_key
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
@@ -31,6 +30,10 @@ class WarehouseResource(ConfigurableResource):
 
 
 def build_resources(settings: Settings) -> dict:
+    # dagster-dbt (and dbt) imported here, not with the module: the assets' metadata, which
+    # `sws extract` and `sws status` record, should not cost a dbt import (~3 s)
+    from pipelines.defs.dbt.resources import dbt_cli
+
     return {
         "warehouse": WarehouseResource(home=str(settings.home), landing=str(settings.landing)),
         "dbt": dbt_cli(),

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dagster import AssetKey, AssetSelection, DagsterInstance, Definitions
+from dagster import AssetSelection, DagsterInstance, Definitions
 
-from pipelines.defs.assets.ingest import ingest_asset_key
+from pipelines.defs.assets.ingest import FILE_VERSIONS, ingest_asset_key
 from pipelines.defs.dbt.assets import DBT_MODELS
 from pipelines.defs.partitions import slot_key
 from pipelines.ingest.planning import PlannedRun
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
-FILE_VERSIONS = AssetKey(["ingest", "file_versions"])
 
 
 def partition_keys(run: PlannedRun) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import nullcontext
 
@@ -31,6 +32,9 @@ from pipelines.ingest.pseudonyms import KeyMismatch, check_key
 from pipelines.settings import Settings, landing_settle_seconds
 from pipelines.warehouse import WarehouseBusy, connect
 
+# How often the landing folder is looked at; a test's daemon looks more often.
+LANDING_POLL_SECONDS = int(os.environ.get("SWS_LANDING_POLL_SECONDS", "30"))
+
 # The cull report follows the models and the usage log by itself (its eager condition); the
 # sensor that evaluates such conditions is off unless a definition turns it on.
 cull_report_automation = AutomationConditionSensorDefinition(
@@ -43,10 +47,11 @@ cull_report_automation = AutomationConditionSensorDefinition(
 
 @sensor(
     jobs=[*land_jobs, *ingest_jobs, build_models_job],
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=LANDING_POLL_SECONDS,
     default_status=DefaultSensorStatus.RUNNING,
-    description="Watches $SWS_LANDING: each new file version loads its (org, period) partition "
-    "and rebuilds the models downstream of it, once (run key = file name + content digest). "
+    description="Watches $SWS_LANDING (every 30 s; `SWS_LANDING_POLL_SECONDS`): each new file "
+    "version loads its (org, period) partition and rebuilds the models downstream of it, "
+    "once (run key = file name + content digest). "
     "Returns already in the warehouse (e.g. loaded by `sws load`) start nothing. Until the "
     "models have been built with the current code (a new warehouse, new code), it runs what "
     "`sws load` runs: a run per block of each return's new partitions, then a full dbt build.",

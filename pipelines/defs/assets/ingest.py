@@ -1,9 +1,11 @@
-"""One ingest asset per return: landing file -> contract -> ``returns.<collection>``.
+"""One ingest asset per return: landing file -> contract -> ``returns.<collection>``, and
+``ingest/file_versions``, the record every ingest run writes beside it.
 
 Partitioned by (org, period). A run may cover a range of partitions (single-run backfills),
 so a regional load costs one run per return, not one per file.
 """
 
+import inspect
 import warnings
 from collections import Counter
 
@@ -14,7 +16,9 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    AssetMaterialization,
     AssetsDefinition,
+    AssetSpec,
     BackfillPolicy,
     BetaWarning,
     Failure,
@@ -24,7 +28,7 @@ from dagster import (
 )
 
 import contracts
-from pipelines.defs.assets.metadata import markdown_table
+from pipelines.defs.assets.metadata import OWNERS, markdown_table
 from pipelines.defs.partitions import org_and_period, org_period_partitions
 from pipelines.defs.resources import WarehouseResource
 from pipelines.feedback.outbox import OutboxPolicy, write_outboxes
@@ -35,6 +39,7 @@ from pipelines.ingest.pseudonyms import KeyMismatch
 from pipelines.settings import landing_settle_seconds
 
 CONTRACT_CHECK = "contract"
+FILE_VERSIONS = AssetKey(["ingest", "file_versions"])
 
 # Single-run backfills are beta in Dagster, and what a regional load needs: say so once.
 warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=BetaWarning)
@@ -61,9 +66,9 @@ def build_ingest_asset(collection: str) -> AssetsDefinition:
             )
         ],
         group_name="ingest",
-        kinds={"pandera", "duckdb"},
-        description=f"{contracts.CONTRACTS[collection].__doc__ or ''}".strip()
-        or f"The {collection} return",
+        kinds={"pandera", "polars", "duckdb"},
+        owners=OWNERS,
+        description=_description(collection),
     )
     def ingest(context: AssetExecutionContext, warehouse: WarehouseResource):
         outbox_policy = OutboxPolicy.configured()  # a bad [tool.sws.outbox] loads nothing
@@ -108,8 +113,27 @@ def build_ingest_asset(collection: str) -> AssetsDefinition:
         outboxes = write_outboxes(warehouse.settings, outcomes, policy=outbox_policy)
         yield MaterializeResult(metadata=_metadata(outcomes) | {"outboxes": len(outboxes)})
         yield _contract_result(outcomes, reasons)
+        # the same turn recorded these files' versions: the models read them from there
+        yield AssetMaterialization(
+            FILE_VERSIONS,
+            description=f"{collection}: {len(outcomes)} file version(s) recorded",
+            metadata={"collection": collection, "files": len(outcomes)},
+        )
 
     return ingest
+
+
+def _description(collection: str) -> str:
+    """The contract's docstring (returns.md's wording), then where the rows go."""
+    model = contracts.CONTRACTS[collection]
+    what = inspect.cleandoc(model.__doc__ or "")  # its own, not pandera's (getdoc inherits)
+    if not what:
+        raise ValueError(f"contract {model.__name__} has no docstring")
+    return (
+        f"{what}\n\nChecked row by row against `{model.__name__}` (`{model.__module__}`); rows "
+        f"that pass are pseudonymised and loaded into `returns.{collection}`, the others "
+        f"quarantined with their reasons. Also `sws load`."
+    )
 
 
 def _describe(outcome: LoadOutcome) -> str:
@@ -178,3 +202,16 @@ def _contract_result(outcomes: list[LoadOutcome], reasons) -> AssetCheckResult:
 
 
 ingest_assets = [build_ingest_asset(collection) for collection in contracts.CONTRACTS]
+
+file_versions = AssetSpec(
+    FILE_VERSIONS,
+    deps=[ingest_asset_key(collection) for collection in contracts.CONTRACTS],
+    group_name="ingest",
+    kinds={"duckdb"},
+    owners=OWNERS,
+    description="Every return file version received, one row per file version "
+    "(`ingest.file_versions`): when it landed, its digest, whether it loaded and how many rows "
+    "were loaded or quarantined, or why it was refused, and which version is current. Written "
+    "by the ingest runs in the same transaction as the rows; the models read which returns "
+    "each org loaded for each period from it (nil returns included).",
+)

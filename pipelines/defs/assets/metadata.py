@@ -2,6 +2,9 @@
 
 import polars as pl
 
+# who answers for every asset (Dagster owners: a team or an e-mail address)
+OWNERS = ["team:data-engineering"]
+
 
 def markdown_table(frame: pl.DataFrame) -> str:
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * frame.width]

@@ -5,7 +5,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from contracts import CONTRACTS
 from pipelines.defs.assets.ingest import ingest_asset_key
-from pipelines.defs.assets.metadata import markdown_table
+from pipelines.defs.assets.metadata import OWNERS, markdown_table
 from pipelines.defs.resources import WarehouseResource
 from pipelines.ingest.landing import discover
 from pipelines.status import latest_period, submission_status
@@ -15,10 +15,12 @@ from pipelines.warehouse import connect
 @asset(
     deps=[ingest_asset_key(c) for c in CONTRACTS],
     group_name="operations",
-    kinds={"duckdb"},
+    kinds={"duckdb", "polars"},
+    owners=OWNERS,
     description="Expected returns x orgs x period against what arrived: latest version, when "
-    "it landed, contract result, rows quarantined; late, refused or missing. Also "
-    "`sws status`.",
+    "it landed, contract result, rows quarantined; loaded, late, refused, waiting in the "
+    "landing folder, awaited or missing. Every period, into `ingest.submission_status`. Also "
+    "`sws status [--period P]`, which prints one period and is recorded here too.",
 )
 def submission_status_report(context: AssetExecutionContext, warehouse: WarehouseResource):
     settings = warehouse.settings
@@ -42,16 +44,19 @@ def submission_status_report(context: AssetExecutionContext, warehouse: Warehous
         con.register("status_rows", table)
         con.execute("create or replace table ingest.submission_status as from status_rows")
     latest = table.filter(pl.col("period") == table["period"].max())
-    counts = dict(latest["status"].value_counts().iter_rows())
-    context.log.info(f"{latest['period'][0]}: {counts}")
-    return MaterializeResult(
-        metadata={
-            "period": latest["period"][0],
-            **{status: count for status, count in counts.items()},
-            "returns": MetadataValue.md(
-                markdown_table(
-                    latest.select("collection", "org", "status", "version", "rows", "quarantined")
-                )
-            ),
-        }
-    )
+    context.log.info(f"{latest['period'][0]}: {dict(latest['status'].value_counts().iter_rows())}")
+    return MaterializeResult(metadata=status_metadata(latest))
+
+
+def status_metadata(period_table: pl.DataFrame) -> dict:
+    """One period's status table as the UI shows it: counts by status, then every return."""
+    counts = dict(period_table["status"].value_counts(sort=True).iter_rows())
+    return {
+        "period": period_table["period"][0],
+        **counts,
+        "returns": MetadataValue.md(
+            markdown_table(
+                period_table.select("collection", "org", "status", "version", "rows", "quarantined")
+            )
+        ),
+    }

@@ -1,38 +1,43 @@
-"""The dbt models (staging -> intermediate -> marts) as Dagster assets.
+"""The dbt models (seeds -> staging -> intermediate -> marts) as Dagster assets.
 
-dbt's data tests run inside ``dbt build`` (a failing test fails the run) and are reported as
-one observation per model listing its tests, not as ~200 single asset checks: with the
-instance in SQLite every Dagster event is its own commit, and one event per test cost more
-than the tests themselves (bench/README.md).
+dbt's data tests run inside ``dbt build`` (a failing test fails the run). Each tested model
+carries one asset check, ``dbt_tests`` (``translator.py``), evaluated from dbt's run results:
+not ~200 single checks, which cost more Dagster events than the tests cost to run
+(bench/README.md, "dbt tests as asset checks").
 """
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from dagster import (
+    AssetCheckKey,
+    AssetCheckResult,
+    AssetCheckSeverity,
     AssetExecutionContext,
-    AssetKey,
     AssetObservation,
     AssetsDefinition,
     AssetSelection,
     MetadataValue,
 )
-from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
-    DbtCliInvocation,
-    DbtCliResource,
-    DbtProject,
-    dbt_assets,
-)
+from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.dbt_files import dbt_vars
+from pipelines.defs.dbt.translator import (
+    DBT_TESTS_CHECK,
+    TRANSLATOR,
+    asset_key_of,
+    is_contracted,
+    key_tests,
+    tested_nodes,
+)
 from pipelines.defs.resources import WarehouseResource
 from pipelines.warehouse import writing
 
-TRANSLATOR = DagsterDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=False))
 # every dbt node is one multi-asset: seeds, staging, intermediate models and marts
 DBT_MODELS = AssetSelection.kind("dbt")
+# dbt's statuses of a test that did not pass (``warn``: a warn-severity test found rows)
+NOT_PASSED = {"fail", "error", "warn"}
 
 
 class ManifestMissing(Exception):
@@ -66,14 +71,15 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Wareh
         # one target folder per warehouse: dbt's partial parse survives from run to run
         target_path=warehouse.settings.dbt_target,
     )
+    selected = context.selected_asset_check_keys
     try:
-        # a test's own observation is dropped here; tests_by_model reports them per model
+        # a test's own observation is dropped: dbt_test_checks reports them per model
         yield from (e for e in invocation.stream() if not isinstance(e, AssetObservation))
     except Exception:
-        yield from tests_by_model(invocation)  # which tests failed, before the step fails
+        yield from dbt_test_checks(invocation, selected)  # which failed, before the step fails
         raise
     else:
-        yield from tests_by_model(invocation)
+        yield from dbt_test_checks(invocation, selected)
     finally:
         # dbt holds the warehouse's write lock: never leave it running behind a failed step
         if invocation.process.poll() is None:
@@ -81,29 +87,63 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Wareh
             invocation.process.wait()
 
 
-def tests_by_model(invocation: DbtCliInvocation) -> Iterator[AssetObservation]:
-    """One observation per tested model: how many of its dbt tests passed, which did not."""
+def dbt_test_checks(
+    invocation: DbtCliInvocation, selected: Iterable[AssetCheckKey]
+) -> Iterator[AssetCheckResult]:
+    """The ``dbt_tests`` check of each selected model whose tests ran (or that failed to
+    build), from dbt's run results."""
     try:
         results = invocation.get_artifact("run_results.json")["results"]
     except FileNotFoundError:
         return  # dbt stopped before running anything
-    resources = {**invocation.manifest["sources"], **invocation.manifest["nodes"]}
-    tested: dict[AssetKey, dict[str, str]] = defaultdict(dict)
-    for result in results:
-        test = resources.get(result["unique_id"], {})
-        if test.get("resource_type") != "test":
-            continue
-        for parent in filter(None, map(resources.get, test["depends_on"]["nodes"])):
-            tested[TRANSLATOR.get_asset_key(parent)][test["name"]] = result["status"]
-    for key, statuses in sorted(tested.items()):
-        failing = sorted(name for name, status in statuses.items() if status != "pass")
-        yield AssetObservation(
-            asset_key=key,
-            metadata={
-                "dbt tests": len(statuses),
-                "dbt tests passed": len(statuses) - len(failing),
-                "dbt tests not passed": MetadataValue.md(
-                    "\n".join(f"- `{name}`: {statuses[name]}" for name in failing) or "none"
-                ),
-            },
-        )
+    yield from checks_from_results(invocation.manifest, results, selected)
+
+
+def checks_from_results(
+    manifest: Mapping[str, Any], results: list[dict], selected: Iterable[AssetCheckKey]
+) -> Iterator[AssetCheckResult]:
+    status = {result["unique_id"]: result["status"] for result in results}
+    tests_by_node: dict[str, dict[str, str]] = defaultdict(dict)
+    for unique_id, test_status in status.items():
+        test = manifest["nodes"].get(unique_id)
+        if test and test["resource_type"] == "test":
+            for node_id in tested_nodes(test):
+                tests_by_node[node_id][test["name"]] = test_status
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    wanted = {key.asset_key for key in selected if key.name == DBT_TESTS_CHECK}
+    for node_id, node in nodes.items():
+        key = asset_key_of(node) if node["resource_type"] in ("model", "seed") else None
+        if key not in wanted or not (tests_by_node[node_id] or status.get(node_id) == "error"):
+            continue  # not selected, or nothing of it ran
+        yield _check_result(manifest, node_id, tests_by_node[node_id], status.get(node_id))
+
+
+def _check_result(
+    manifest: Mapping[str, Any], node_id: str, tests: dict[str, str], node_status: str | None
+) -> AssetCheckResult:
+    node = manifest["nodes"][node_id]
+    keys = key_tests(manifest, node_id)
+    failing = sorted(name for name, status in tests.items() if status in NOT_PASSED)
+    broken = node_status == "error"  # the model did not build: its SQL, or its contract
+    # a warning only where every failing test leaves the model's grain intact
+    blocking = broken or any(name in keys for name in failing) or not failing
+    lines = [f"- `{n}`: {tests[n]}{' (primary key)' if n in keys else ''}" for n in failing]
+    if broken:
+        why = "its enforced contract or its SQL" if is_contracted(node) else "its SQL"
+        lines.insert(0, f"- the model did not build ({why}): see the run's dbt log")
+    return AssetCheckResult(
+        asset_key=asset_key_of(node),
+        check_name=DBT_TESTS_CHECK,
+        passed=not failing and not broken,
+        severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
+        metadata={
+            "tests": len(tests),
+            "passed": sum(status == "pass" for status in tests.values()),
+            "failing": MetadataValue.md("\n".join(lines) or "none"),
+            "failing_primary_key_tests": sum(name in keys for name in failing),
+        },
+        description=f"{len(failing)} of {len(tests)} dbt tests did not pass"
+        + ("; the model did not build" if broken else "")
+        if failing or broken
+        else f"all {len(tests)} dbt tests passed",
+    )
