@@ -526,12 +526,16 @@ def _status(args) -> int:
     return OK
 
 
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
 def _return_quality(row: dict) -> str:
     """The return's quality figures (once dbt has built marts.return_quality)."""
     if row.get("days_from_deadline") is None:
         return ""
     days = row["days_from_deadline"]
-    when = f"{-days} days early" if days < 0 else f"{days} days late" if days else "on the day"
+    when = f"{_days(-days)} early" if days < 0 else f"{_days(days)} late" if days else "on the day"
     return f" ({row['rows_quarantined_pct'] or 0:.1f}%), {when}, {row['resubmissions']} resubmitted"
 
 

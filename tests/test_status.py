@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import pytest
+
 from pipelines.ingest.landing import discover
 from pipelines.ingest.loader import load_slot
 from pipelines.sample import generate
@@ -116,3 +118,20 @@ def test_the_status_asset_materialises_into_the_warehouse(sws_home):
         rows = con.sql("select collection, status from ingest.submission_status").fetchall()
     assert len(rows) == 6 * 5 + 1  # every return of every org (indicators: and REGION)
     assert {status for collection, status in rows if collection == "raw"} != {"loaded"}
+
+
+@pytest.mark.parametrize(
+    ("days", "when"),
+    [
+        (-2, "2 days early"),
+        (-1, "1 day early"),
+        (0, "on the day"),
+        (1, "1 day late"),
+        (3, "3 days late"),
+    ],
+)
+def test_a_returns_figures_say_how_far_from_the_deadline(days, when):
+    from pipelines.cli import _return_quality
+
+    row = {"days_from_deadline": days, "rows_quarantined_pct": 0.4, "resubmissions": 1}
+    assert _return_quality(row) == f" (0.4%), {when}, 1 resubmitted"
