@@ -143,22 +143,25 @@ def leaky_disclosure(monkeypatch) -> str:
     """The pack's disclosure control made to leak: BHSCT's figure of the first person-based
     count measure shown as 3, unsuppressed, so the gate must refuse the pack. Returns that
     measure's code."""
+    import dataclasses
+
     import polars as pl
 
     from contracts import reference
     from pipelines.extract import pack as pack_module
-    from pipelines.extract.disclosure import apply_disclosure
+    from pipelines.extract.disclosure import disclose
 
     catalog = reference.seed("measures").filter(pl.col("breakdown_only") == "false")
     counts = catalog.filter((pl.col("unit") == "count") & (pl.col("disclosure_control") == "true"))
     target = counts["measure_code"][0]
 
     def leaky(marts, *args, **kwargs):
-        out = apply_disclosure(marts, *args, **kwargs)
+        out = disclose(marts, *args, **kwargs)
         row = (pl.col("measure_code") == target) & (pl.col("org") == "BHSCT")
-        return out.with_columns(
+        rows = out.pack.with_columns(
             pl.when(row).then(3.0).otherwise(pl.col(c)).alias(c) for c in ("value", "numerator")
         ).with_columns(suppressed=pl.when(row).then(False).otherwise(pl.col("suppressed")))
+        return dataclasses.replace(out, pack=rows)
 
-    monkeypatch.setattr(pack_module, "apply_disclosure", leaky)
+    monkeypatch.setattr(pack_module, "disclose", leaky)
     return target

@@ -65,9 +65,10 @@ def test_sws_extract_records_the_pack_on_its_period_with_its_gate(delivered, sws
     metadata = recorded[0].metadata
     assert metadata["published_in"].path == str(out)
     assert re.fullmatch(r"[0-9a-f]{64}", metadata["pack_sha256"].value)
-    # the outcome tables' measures: the LGD rates per 10,000 are in marts.breakdowns only
-    outcome_measures = reference.seed("measures").filter(pl.col("breakdown_only") == "false")
-    assert metadata["measures"].value == outcome_measures.height
+    # the pack's catalogue: the outcome measures and the LGD rates per 10,000 (not the
+    # measures of the returns themselves, which have no outcome)
+    pack_measures = reference.seed("measures").filter(pl.col("outcome").is_not_null())
+    assert metadata["measures"].value == pack_measures.height
     assert f"- `odb_extract_{period}.xlsx`" in metadata["files"].value.splitlines()
     assert metadata["gate"].value.startswith("gate passed")
     gate = _gate(instance)
