@@ -174,7 +174,7 @@ def test_rotation_without_an_archived_copy_changes_nothing(two_quarters):
 def test_a_rotation_stopped_half_way_leaves_the_old_key(two_quarters, monkeypatch):
     settings = two_quarters
     before = _contents(settings)
-    from pipelines.ingest import rotation
+    from pipelines.ingest import loader
 
     calls = []
 
@@ -184,8 +184,8 @@ def test_a_rotation_stopped_half_way_leaves_the_old_key(two_quarters, monkeypatc
             raise RuntimeError("stopped")
         return replace(*args, **kwargs)
 
-    replace = rotation.replace_slot
-    monkeypatch.setattr(rotation, "replace_slot", fails_on_the_tenth)
+    replace = loader.replace_slot
+    monkeypatch.setattr(loader, "replace_slot", fails_on_the_tenth)
     with connect(settings.warehouse) as con, pytest.raises(RuntimeError):
         rotate_key(con, settings.archive, NEW)
     assert _contents(settings) == before

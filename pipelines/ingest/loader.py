@@ -239,6 +239,18 @@ def _load_file(con, file: ReturnFile, digest: str, key: bytes, checked) -> LoadO
     if checked.refused:
         record_version(con, file, digest, received_at, checked, is_current=False)
         return LoadOutcome.of(file, "refused", refused=checked.refused)
+    checked = write_slot(con, file, digest, received_at, checked, key)
+    return LoadOutcome.of(
+        file, "loaded", rows=checked.rows, loaded=checked.passed, quarantined=checked.failed
+    )
+
+
+def write_slot(
+    con, file: ReturnFile, digest: str, received_at, checked: CheckedReturn, key: bytes
+) -> CheckedReturn:
+    """A checked file's rows, keys already used elsewhere quarantined and the rest
+    pseudonymised, made its slot's (a load, and a key rotation from the archive); the file's
+    result after that quarantine."""
     checked = quarantine_reused_keys(con, file, checked)
     rows = slot_rows(
         file.collection,
@@ -248,9 +260,7 @@ def _load_file(con, file: ReturnFile, digest: str, key: bytes, checked) -> LoadO
         version=file.version,
     )
     replace_slot(con, file, digest, received_at, checked, rows)
-    return LoadOutcome.of(
-        file, "loaded", rows=checked.rows, loaded=checked.passed, quarantined=checked.failed
-    )
+    return checked
 
 
 def replace_slot(con, file: ReturnFile, digest, received_at, checked: CheckedReturn, rows) -> None:

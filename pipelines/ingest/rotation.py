@@ -16,10 +16,8 @@ import duckdb
 from contracts.files import ReturnFile
 from contracts.validate import check_files
 from pipelines.ingest.archive import archived_path, was_purged
-from pipelines.ingest.keys import quarantine_reused_keys
-from pipelines.ingest.loader import replace_slot
-from pipelines.ingest.pseudonyms import fingerprint, pseudonymise, record_key, recorded_fingerprint
-from pipelines.warehouse import slot_rows
+from pipelines.ingest.loader import write_slot
+from pipelines.ingest.pseudonyms import fingerprint, record_key, recorded_fingerprint
 
 
 class RotationError(Exception):
@@ -52,15 +50,7 @@ def rotate_key(con: duckdb.DuckDBPyConnection, archive_dir: Path, key: bytes) ->
         checked_files = check_files([copy for copy, _, _ in archived])
         for (_, file, received_at), checked in zip(archived, checked_files, strict=True):
             digest = _same_bytes(file, checked, current)
-            checked = quarantine_reused_keys(con, file, checked)
-            rows = slot_rows(
-                file.collection,
-                pseudonymise(checked.valid, key=key, org=file.org),
-                org=file.org,
-                period=file.period,
-                version=file.version,
-            )
-            replace_slot(con, file, digest, received_at, checked, rows)
+            write_slot(con, file, digest, received_at, checked, key)
         record_key(con, key)
     except BaseException:
         con.execute("rollback")
