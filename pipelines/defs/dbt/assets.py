@@ -25,7 +25,6 @@ from dagster import (
 from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.dbt_files import dbt_vars
-from pipelines.defs.dbt.resources import start_from_prepared_parse
 from pipelines.defs.dbt.translator import (
     DBT_TESTS_CHECK,
     TRANSLATOR,
@@ -73,7 +72,6 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Wareh
     scope = context.run.tags.get(DBT_SCOPE_TAG)
     # unit tests check the models' logic, not the data: they run in the test suite instead
     args = ["build", "--exclude-resource-type", "unit_test", *dbt_vars()]
-    start_from_prepared_parse(warehouse.settings.dbt_target)
     # no scope: the incremental measure models are built whole, like every other model
     with _environment(SWS_DBT_SCOPE=scope):
         invocation = dbt.cli(

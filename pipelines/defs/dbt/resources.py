@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.metadata
-import shutil
 import sys
 from functools import cached_property
 from pathlib import Path
@@ -13,8 +12,6 @@ from packaging.version import Version
 
 from pipelines.dbt_files import dbt_vars
 from pipelines.defs.dbt.project import dbt_project, manifest_is_stale
-
-PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 class SwsDbtCliResource(DbtCliResource):
@@ -51,15 +48,3 @@ def prepare_manifest() -> None:
         dbt_cli().cli(
             ["parse", "--quiet", *dbt_vars()], target_path=dbt_project().target_path
         ).wait()
-
-
-def start_from_prepared_parse(target: Path) -> None:
-    """Give a dbt target folder the parse ``prepare_manifest`` made of this code, when its own
-    is missing or older: a warehouse's first build (or its first after new code) then parses
-    only what dbt finds changed, not the whole project (~7 s). dbt checks the file against the
-    project's files, vars, profile and version before it trusts any of it."""
-    prepared = dbt_project().target_path / PARTIAL_PARSE
-    own = target / PARTIAL_PARSE
-    if prepared.exists() and (not own.exists() or own.stat().st_mtime < prepared.stat().st_mtime):
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(prepared, own)
