@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import duckdb
 from dagster import AssetKey, DagsterInstance, Definitions, PartitionKeyRange, materialize
@@ -180,3 +182,11 @@ def test_a_load_after_a_current_build_plans_a_scoped_build(sws_home, monkeypatch
     monkeypatch.setattr(planning, "last_build_is_current", lambda target: False)
     *_, build = plan_load(sws_home, slots)
     assert build == PlannedRun(BUILD_MODELS_JOB)  # not built with this code: every row
+
+
+def test_the_definitions_import_none_of_the_packs_libraries():
+    """`sws load` builds the definitions: gptables (and pandas, scipy with it) load only when
+    a pack is written."""
+    code = "import sys, pipelines.defs.definitions; print('gptables' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
