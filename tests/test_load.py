@@ -300,26 +300,32 @@ def _periods(settings, collection: str, org: str) -> list[str]:
     return sorted({f.period for f in files if f.org == org})
 
 
-def _resubmit_first_star_readings(settings) -> tuple[str, str | None]:
+def _resubmit_first_star_readings(settings) -> tuple[str, str | None, tuple[str, ...]]:
     """A Star return of the first period (the baseline period) with its first readings changed:
     every later period's progress pairs compare against them."""
     first = _periods(settings, "star", "BHSCT")[0]
     _land_next_version(settings, "star", "BHSCT", first, _first_readings_changed)
-    return "('BHSCT', 'REGION')", None  # Star reaches back: every period of the org
+    # Star reaches back: every period of the org
+    return "('BHSCT', 'REGION')", None, ("stg_star",)
 
 
-def _resubmit_a_later_period(settings) -> tuple[str, str | None]:
+def _resubmit_a_later_period(settings) -> tuple[str, str | None, tuple[str, ...]]:
     """A DSF return of the last period only: rows before it stay as they were."""
     last = _periods(settings, "dsf", "NHSCT")[-1]
     _land_next_version(settings, "dsf", "NHSCT", last, _some_completed_dates_blank)
-    return "('NHSCT', 'REGION')", last
+    return "('NHSCT', 'REGION')", last, ("stg_dsf", "int_dsf_events")
 
 
-# each resubmission, and the orgs and first period of its scoped rebuild
+# each resubmission: the orgs and first period of its scoped rebuild, and the models of the
+# returns it changed that are rebuilt by slot (every measure model is)
 RESUBMISSIONS = {
     # the `changed` load: dsf (SHSCT, last period), a nil Star return (WHSCT, a first period)
     # and a RAW return refused for its content (BHSCT: a refused version is a return quality)
-    "dsf and a nil Star return": lambda settings: ("('BHSCT', 'REGION', 'SHSCT', 'WHSCT')", None),
+    "dsf and a nil Star return": lambda settings: (
+        "('BHSCT', 'REGION', 'SHSCT', 'WHSCT')",
+        None,
+        ("stg_dsf", "int_dsf_events", "stg_star", "stg_raw"),
+    ),
     "first Star readings and the baseline period": _resubmit_first_star_readings,
     "a later period only": _resubmit_a_later_period,
 }
@@ -330,12 +336,12 @@ def test_a_resubmission_rebuilds_only_the_models_downstream_of_it(
     regional, changed, resubmission, capsys
 ):
     """A load of a resubmission rebuilds the chains of the returns it changed and the marts,
-    nothing else, and only the rows of the measure models it can change: the orgs it changed
-    and REGION, from its period on (Star: every period). Its marts, and every other model,
-    equal those of a full rebuild."""
+    nothing else, and of the measure models and the changed returns' staging only the rows it
+    can change: the orgs it changed and REGION, from its period on (Star: every period). Its
+    marts, and every other model, equal those of a full rebuild."""
     settings = regional[0]
     instance = DagsterInstance.get()
-    orgs, from_period = RESUBMISSIONS[resubmission](settings)
+    orgs, from_period, by_slot = RESUBMISSIONS[resubmission](settings)
     if resubmission != "dsf and a nil Star return":  # the `changed` fixture loaded that one
         # 2: the two files the `changed` load refused are still in the landing folder
         assert main(["load"]) == 2
@@ -346,9 +352,10 @@ def test_a_resubmission_rebuilds_only_the_models_downstream_of_it(
     assert _last_run_of(instance, "staging/stg_ascot") != scoped_run
     assert _last_run_of(instance, "reference/orgs") != scoped_run
     # the incremental measure models replaced the rows of the scope, and only those
-    rebuilt = settings.dbt_target / "run" / "sws" / "models" / "intermediate"
-    for model in ("int_outcome1_measures", "int_outcome3_measures", "int_breakdown_measures"):
-        sql = (rebuilt / f"{model}.sql").read_text()
+    rebuilt = settings.dbt_target / "run" / "sws" / "models"
+    measures = ("int_outcome1_measures", "int_outcome3_measures", "int_breakdown_measures")
+    for model in (*measures, *by_slot):
+        [sql] = [path.read_text() for path in rebuilt.glob(f"*/{model}.sql")]
         assert "delete from" in sql
         org_term = f"org in {orgs}"
         assert (org_term in sql) == (model != "int_breakdown_measures"), model
@@ -360,7 +367,7 @@ def test_a_resubmission_rebuilds_only_the_models_downstream_of_it(
     )
     assert failed == []
     assert _last_run_of(instance, "staging/stg_ascot") != scoped_run  # the full build ran
-    assert "delete from" not in (rebuilt / "int_outcome1_measures.sql").read_text()
+    assert "delete from" not in (rebuilt / "intermediate" / "int_outcome1_measures.sql").read_text()
     assert _marts(settings) == scoped
     # bit for bit, every model: sums are exact, so no digit depends on the order of a sum
     assert _models(settings) == built
