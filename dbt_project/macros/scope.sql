@@ -12,11 +12,12 @@
     incremental model replaces every row: `in_scope` is `true`.
 -#}
 
-{#- The load's scope, or none. -#}
+{#- The load's scope, or none. The variable first: a unit test has no relation to ask
+    `is_incremental` about; a model built anew (no table yet) gets every row. -#}
 {% macro load_scope() -%}
-    {%- if execute and is_incremental() -%}
-        {%- set raw = env_var('SWS_DBT_SCOPE', '') -%}
-        {{ return(fromjson(raw) if raw else none) }}
+    {%- set raw = env_var('SWS_DBT_SCOPE', '') if execute else '' -%}
+    {%- if raw and is_incremental() -%}
+        {{ return(fromjson(raw)) }}
     {%- endif -%}
     {{ return(none) }}
 {%- endmacro %}
