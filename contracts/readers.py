@@ -137,7 +137,7 @@ def _trimmed(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _without_trailing_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
     """Blank lines at the end of a file are not records (blank rows inside it still are)."""
-    if frame.width == 0 or frame.height == 0 or _filled(frame.tail(1)).item():
+    if frame.width == 0 or frame.height == 0 or any(v is not None for v in frame.row(-1)):
         return frame  # the usual case, seen from the last row alone
     last = _filled(frame).arg_true().max()
     return frame.head(0 if last is None else last + 1)
