@@ -26,7 +26,7 @@ def read_return(
     ``data``: the file's bytes, read already (default: read ``file.path``, a regular file);
     ``limits``: refuse a file over them before parsing it.
     """
-    data = named_bytes(file.path).data if data is None else data
+    data = named_bytes(file.path, digest=False).data if data is None else data
     if not data:
         raise RefusedFile("empty file: not even a header row")
     try:
@@ -47,7 +47,7 @@ def read_return(
 def read_as_written(file: ReturnFile) -> tuple[list[str | None], pl.DataFrame]:
     """The header as written and every value as text, untrimmed: the file as its Trust sees
     it (an annotated copy writes it back). Column i of the frame is header[i]."""
-    data = named_bytes(file.path).data
+    data = named_bytes(file.path, digest=False).data
     if not data:
         raise RefusedFile("empty file: not even a header row")
     try:

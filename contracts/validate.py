@@ -39,7 +39,7 @@ class CheckedReturn:
     failures: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FAILURE_SCHEMA))
     valid: pl.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
-    sha256: str | None = None  # of the bytes that were checked
+    sha256: str | None = None  # of the bytes that were checked (if asked for)
     being_written: bool = False  # the file changed while it was read: check it again later
 
     @property
@@ -62,7 +62,11 @@ BATCH_ROWS = 1_000_000  # rows checked together at most (a file is never split):
 
 
 def check_files(
-    paths: Sequence[Path | ReturnFile], *, in_landing: bool = False, limits: Limits | None = None
+    paths: Sequence[Path | ReturnFile],
+    *,
+    in_landing: bool = False,
+    limits: Limits | None = None,
+    digest: bool = True,
 ) -> Iterator[CheckedReturn]:
     """Check many returns, yielding results in the order of ``paths``.
 
@@ -74,7 +78,8 @@ def check_files(
     A path is a file's name as a user gave it; a ``ReturnFile`` says which return the file
     at its path holds (an archived copy, say). ``in_landing``: the paths are in the landing
     folder (``<landing>/<collection>/<name>``), read without following any symlink there.
-    ``limits``: files over them are refused before they are parsed.
+    ``limits``: files over them are refused before they are parsed. ``digest``: each
+    result's ``sha256`` (what a load records; a check alone has no use for it).
     """
     waiting: list[CheckedReturn] = []  # in order, not yet yielded
     pending: list[tuple[CheckedReturn, pl.DataFrame]] = []  # read, not yet checked
@@ -83,7 +88,7 @@ def check_files(
         result = CheckedReturn(path=path.path if isinstance(path, ReturnFile) else path)
         if isinstance(path, ReturnFile):
             result.file = path
-        frame = _read(result, in_landing, limits)
+        frame = _read(result, in_landing, limits, digest)
         if frame is not None and pending_rows + frame.height > BATCH_ROWS:
             _check_pending(pending)
             pending_rows = 0
@@ -100,11 +105,13 @@ def check_files(
     yield from waiting
 
 
-def _read(result: CheckedReturn, in_landing: bool, limits: Limits | None) -> pl.DataFrame | None:
+def _read(
+    result: CheckedReturn, in_landing: bool, limits: Limits | None, digest: bool
+) -> pl.DataFrame | None:
     """The contract's columns of the file as text (None if refused); fills in the result."""
     try:
         result.file = result.file or parse_name(result.path)
-        data = (landed_bytes if in_landing else named_bytes)(result.path)
+        data = (landed_bytes if in_landing else named_bytes)(result.path, digest=digest)
         result.sha256 = data.sha256
         frame = read_return(result.file, data.data, limits)
         columns = contract(result.file.collection).columns

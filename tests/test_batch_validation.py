@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 
 import pytest
@@ -98,3 +99,15 @@ def test_refused_files_in_a_batch_do_not_stop_the_others(tmp_path):
     first, second = check_files([bad, good])
     assert first.refused.startswith(f"{bad.name}: missing mandatory column")
     assert second.refused is None and second.rows == second.passed > 0
+
+
+def test_the_digest_is_of_the_bytes_checked_and_only_if_asked_for(tmp_path):
+    generate(tmp_path, periods=1, end_period="2025-26-Q1", scale=0.01, seed=9)
+    paths = sorted((tmp_path / "dsf").glob("*.csv"))[:2]
+    digests = [r.sha256 for r in check_files(paths)]
+    assert digests == [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
+    unhashed = list(check_files(paths, digest=False))
+    assert [r.sha256 for r in unhashed] == [None, None]
+    for result, path in zip(unhashed, paths, strict=True):
+        assert result.failures.equals(check_file(path).failures)
+        assert result.valid.equals(check_file(path).valid)
