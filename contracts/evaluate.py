@@ -29,13 +29,25 @@ class _ParsedOnce:
     """Hands rules a column per (type, column) they read, and the expressions that parse
     each once: rules ask for the same ones many times."""
 
-    def __init__(self) -> None:
+    def __init__(self, schema: dict[str, pl.DataType]) -> None:
+        self.schema = schema
         self.parses: dict[str, pl.Expr] = {}
 
     def typed(self, type_name: str, column: str) -> pl.Expr:
         name = f"_{type_name}_{column}"
-        self.parses.setdefault(name, parsed(type_name, column).alias(name))
+        reading = _reading(type_name, column, self.schema[column])
+        self.parses.setdefault(name, reading.alias(name))
         return pl.col(name)
+
+
+def _reading(type_name: str, column: str, dtype: pl.DataType) -> pl.Expr:
+    """``column`` as ``type_name``: parsed from its text, or, if the file's reader read it as
+    whole numbers already (``validate``'s typed read), those numbers."""
+    if dtype == pl.String:
+        return parsed(type_name, column)
+    if dtype.is_integer() and type_name in ("integer", "decimal"):
+        return pl.col(column).cast(pl.Int64 if type_name == "integer" else pl.Float64)
+    raise TypeError(f"{column}: no {type_name} reading of a {dtype} column")
 
 
 def rule_failures(model, batch: pl.DataFrame) -> pl.DataFrame:
@@ -93,7 +105,7 @@ def _pass(
     per rule, and with ``typed`` the row and each column typed. Built once per contract and
     schema (building them costs about what running them does on a small batch)."""
     frame = pl.LazyFrame(schema=dict(schema))
-    once = _ParsedOnce()
+    once = _ParsedOnce(dict(schema))
     rules = contract.rules
     rule_flags = [r.fails(frame, once.typed).alias(f"_fails_{i}") for i, r in enumerate(rules)]
     typing = []
