@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from contracts import reference
-from contracts.hcn import weighted_total
+from contracts.hcn import weighted_total_of
 from contracts.parse import READINGS
 
 PERIOD_FIRST = "_period_first"
@@ -123,7 +123,7 @@ def _hcn_check_digit(data: Rows) -> pl.Expr:
     # Integer digits of one number (ten text slices cost several times more). The check
     # digit is 11 - total % 11, 11 read as 0; 10 means no number is valid, and 10 is no digit.
     number = data.typed("hcn_number", data.key)  # null unless ten digits: hcn_format's
-    total = weighted_total(number // 10)
+    total = weighted_total_of(number // 10)
     return (11 - total % 11) % 11 != number % 10
 
 
