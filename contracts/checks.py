@@ -209,12 +209,16 @@ def _denominator_below_numerator(data: Rows, *, indicator: str, numerator: str) 
 def _duplicate_key(data: Rows, *, key: tuple[str, ...]) -> pl.Expr:
     """Every row sharing a duplicated key fails, not just the later ones."""
     complete = pl.all_horizontal(pl.col(c).is_not_null() for c in key)
-    duplicated = pl.struct(key).is_duplicated()
-    # within each file of a batch: a window per file costs less than the file in the key
-    return complete & (duplicated.over(FILE_INDEX) if _per_file(data) else duplicated)
+    if _per_file(data):
+        # within each file of a batch: a window per file costs less than the file in the key
+        return complete & pl.struct(key).is_duplicated().over(FILE_INDEX)
+    # one file: counting each key's rows costs less than hashing them as one value (2M rows)
+    return complete & (pl.len().over(key) > 1)
 
 
 def _per_file(data: Rows) -> list[str]:
+    """The file column, if the rows are of several files (``evaluate`` leaves it out of the
+    schema rules see when they are of one)."""
     return [FILE_INDEX] if FILE_INDEX in data.lazyframe.collect_schema().names() else []
 
 

@@ -66,7 +66,11 @@ def evaluate(
     """``rule_failures``, and with ``typed`` every row of ``batch`` (``row``, then each
     contract column read as its type) from the same pass: the rules parse the same values."""
     rules = contract.rules
-    parses, rule_flags, typing = _pass(contract, tuple(batch.schema.items()), typed)
+    # the rules across rows group by file only if there are several (files are in order)
+    files = batch[FILE_INDEX]
+    several = batch.height > 0 and files[0] != files[-1]
+    schema = tuple((n, t) for n, t in batch.schema.items() if several or n != FILE_INDEX)
+    parses, rule_flags, typing = _pass(contract, schema, typed)
     flags = [flag.meta.output_name() for flag in rule_flags]
     evaluated = batch.lazy().with_columns(*parses).select(*rule_flags, *typing).collect()
     rows = None
