@@ -12,13 +12,14 @@ reason. The validator adds the file's period as the hidden columns ``_period_fir
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
 from contracts import reference
-from contracts.hcn import weighted_total
+from contracts.hcn import weighted_total_of
 from contracts.parse import READINGS
 
 PERIOD_FIRST = "_period_first"
@@ -122,7 +123,7 @@ def _hcn_check_digit(data: Rows) -> pl.Expr:
     # Integer digits of one number (ten text slices cost several times more). The check
     # digit is 11 - total % 11, 11 read as 0; 10 means no number is valid, and 10 is no digit.
     number = data.typed("hcn_number", data.key)  # null unless ten digits: hcn_format's
-    total = weighted_total(number // 10)
+    total = weighted_total_of(number // 10)
     return (11 - total % 11) % 11 != number % 10
 
 
@@ -208,20 +209,41 @@ def _denominator_below_numerator(data: Rows, *, indicator: str, numerator: str) 
 def _duplicate_key(data: Rows, *, key: tuple[str, ...]) -> pl.Expr:
     """Every row sharing a duplicated key fails, not just the later ones."""
     complete = pl.all_horizontal(pl.col(c).is_not_null() for c in key)
-    return complete & pl.struct([*key, *_per_file(data)]).is_duplicated()
+    if _per_file(data):
+        # within each file of a batch: a window per file costs less than the file in the key
+        return complete & pl.struct(key).is_duplicated().over(FILE_INDEX)
+    # one file: counting each key's rows costs less than hashing them as one value (2M rows)
+    return complete & (pl.len().over(key) > 1)
 
 
 def _per_file(data: Rows) -> list[str]:
+    """The file column, if the rows are of several files (``evaluate`` leaves it out of the
+    schema rules see when they are of one)."""
     return [FILE_INDEX] if FILE_INDEX in data.lazyframe.collect_schema().names() else []
 
 
 @rule("area_for_version", "version")
 def _area_for_version(data: Rows, *, version: str) -> pl.Expr:
-    return ~pl.concat_str(version, data.key, separator="/").is_in(_star_pairs())
+    """The area is none of its row's version (an unknown version has no areas): no bit in
+    common (looking the two codes up costs less than joining them into one to look up)."""
+    areas, versions = _star_bits()
+    area_bits = pl.col(data.key).replace_strict(areas, default=0, return_dtype=pl.Int64)
+    version_bits = pl.col(version).replace_strict(versions, default=0, return_dtype=pl.Int64)
+    written = _present(data) & pl.col(version).is_not_null()
+    return written & (area_bits & version_bits == 0)
 
 
-def _star_pairs() -> list[str]:
-    return [f"{v}/{area}" for v, areas in reference.star_areas().items() for area in areas]
+@functools.cache
+def _star_bits() -> tuple[dict[str, int], dict[str, int]]:
+    """A bit for each (version, area) of the seed: each area's bits (one for each version it
+    belongs to), and each version's (those of its areas)."""
+    areas: dict[str, int] = {}
+    versions: dict[str, int] = {}
+    pairs = ((v, a) for v, codes in reference.star_areas().items() for a in codes)
+    for position, (star_version, star_area) in enumerate(pairs):
+        areas[star_area] = areas.get(star_area, 0) | 1 << position
+        versions[star_version] = versions.get(star_version, 0) | 1 << position
+    return areas, versions
 
 
 def _lacks_an_item(data: Rows, item: str, bits: dict[str, int], needs: pl.Expr) -> pl.Expr:
@@ -239,12 +261,7 @@ def _lacks_an_item(data: Rows, item: str, bits: dict[str, int], needs: pl.Expr) 
 @rule("incomplete_reading", "version", "area")
 def _incomplete_reading(data: Rows, *, version: str, area: str) -> pl.Expr:
     """A reading lacks an area of its row's version (an unknown version: the code rule)."""
-    bits: dict[str, int] = {}  # area -> a bit for each version it belongs to
-    needs: dict[str, int] = {}  # version -> the bits of its areas
-    pairs = ((v, a) for v, areas in reference.star_areas().items() for a in areas)
-    for position, (star_version, star_area) in enumerate(pairs):
-        bits[star_area] = bits.get(star_area, 0) | 1 << position
-        needs[star_version] = needs.get(star_version, 0) | 1 << position
+    bits, needs = _star_bits()
     version_needs = pl.col(version).replace_strict(needs, default=None, return_dtype=pl.Int64)
     return _lacks_an_item(data, area, bits, version_needs)
 

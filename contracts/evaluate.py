@@ -13,6 +13,7 @@ cases.
 
 from __future__ import annotations
 
+import functools
 import operator
 from functools import reduce
 
@@ -28,13 +29,25 @@ class _ParsedOnce:
     """Hands rules a column per (type, column) they read, and the expressions that parse
     each once: rules ask for the same ones many times."""
 
-    def __init__(self) -> None:
+    def __init__(self, schema: dict[str, pl.DataType]) -> None:
+        self.schema = schema
         self.parses: dict[str, pl.Expr] = {}
 
     def typed(self, type_name: str, column: str) -> pl.Expr:
         name = f"_{type_name}_{column}"
-        self.parses.setdefault(name, parsed(type_name, column).alias(name))
+        reading = _reading(type_name, column, self.schema[column])
+        self.parses.setdefault(name, reading.alias(name))
         return pl.col(name)
+
+
+def _reading(type_name: str, column: str, dtype: pl.DataType) -> pl.Expr:
+    """``column`` as ``type_name``: parsed from its text, or, if the file's reader read it as
+    whole numbers already (``validate``'s typed read), those numbers."""
+    if dtype == pl.String:
+        return parsed(type_name, column)
+    if dtype.is_integer() and type_name in ("integer", "decimal"):
+        return pl.col(column).cast(pl.Int64 if type_name == "integer" else pl.Float64)
+    raise TypeError(f"{column}: no {type_name} reading of a {dtype} column")
 
 
 def rule_failures(model, batch: pl.DataFrame) -> pl.DataFrame:
@@ -53,39 +66,56 @@ def evaluate(
     """``rule_failures``, and with ``typed`` every row of ``batch`` (``row``, then each
     contract column read as its type) from the same pass: the rules parse the same values."""
     rules = contract.rules
-    frame = batch.lazy()
-    once = _ParsedOnce()
-    flags = [f"_fails_{index}" for index in range(len(rules))]
-    rule_flags = [r.fails(frame, once.typed).alias(f) for r, f in zip(rules, flags, strict=True)]
-    types = dict(contract.types) if typed else {}
-    names = {f"_typed_{index}": column for index, column in enumerate(types)}
-    typing = [
-        (pl.col(column) if kind is None else once.typed(kind, column)).alias(name)
-        for name, (column, kind) in zip(names, types.items(), strict=True)
-    ]
+    # the rules across rows group by file only if there are several (files are in order)
+    files = batch[FILE_INDEX]
+    several = batch.height > 0 and files[0] != files[-1]
+    schema = tuple((n, t) for n, t in batch.schema.items() if several or n != FILE_INDEX)
+    parses, rule_flags, typing = _pass(contract, schema, typed)
+    flags = [flag.meta.output_name() for flag in rule_flags]
+    evaluated = batch.lazy().with_columns(*parses).select(*rule_flags, *typing).collect()
+    rows = None
     if typed:
-        names = {"_typed_row": "row", **names}
-        typing.insert(0, pl.col("row").alias("_typed_row"))
-    evaluated = frame.with_columns(*once.parses.values()).select(*rule_flags, *typing).collect()
+        names = [e.meta.output_name() for e in typing]
+        columns = ["row", *dict(contract.types)]
+        rows = evaluated[names].rename(dict(zip(names, columns, strict=True)))
     # Eager column picks, Series masks and hstack cost nothing next to expressions over the
-    # whole batch (even an eager ``select`` of columns copies them).
-    failing = reduce(
-        operator.or_, (evaluated[f] for f in flags), pl.repeat(False, batch.height, eager=True)
-    )
-    failing_rows = batch.filter(failing).hstack(evaluated[flags].filter(failing)).lazy()
+    # whole batch (even an eager ``select`` of columns copies them). Most batches fail no
+    # rule: a rule none of its rows fails costs no query.
+    broken = [(r, f) for r, f in zip(rules, flags, strict=True) if evaluated[f].any()]
+    if not broken:
+        return pl.DataFrame(schema={**RULE_FAILURES, "value": pl.String}), rows
+    failing = reduce(operator.or_, (evaluated[f] for _, f in broken))
+    failing_rows = batch.filter(failing).hstack(evaluated[[f for _, f in broken]].filter(failing))
     per_rule = [
-        failing_rows.filter(pl.col(flag)).select(
+        failing_rows.lazy()
+        .filter(pl.col(flag))
+        .select(
             FILE_INDEX,
             "row",
             pl.lit(r.column).alias("column"),
             pl.lit(r.name).alias("rule"),
             pl.col(r.column).cast(pl.String).alias("value"),
         )
-        for r, flag in zip(rules, flags, strict=True)
+        for r, flag in broken
     ]
-    failures = (
-        pl.concat(per_rule).collect().unique(maintain_order=True)
-        if per_rule
-        else pl.DataFrame(schema={**RULE_FAILURES, "value": pl.String})
-    )
-    return failures, evaluated[list(names)].rename(names) if typed else None
+    return pl.concat(per_rule).collect().unique(maintain_order=True), rows
+
+
+@functools.cache
+def _pass(
+    contract: Contract, schema: tuple[tuple[str, pl.DataType], ...], typed: bool
+) -> tuple[list[pl.Expr], list[pl.Expr], list[pl.Expr]]:
+    """The expressions of one pass over a batch of ``schema``: the parses done once, a flag
+    per rule, and with ``typed`` the row and each column typed. Built once per contract and
+    schema (building them costs about what running them does on a small batch)."""
+    frame = pl.LazyFrame(schema=dict(schema))
+    once = _ParsedOnce(dict(schema))
+    rules = contract.rules
+    rule_flags = [r.fails(frame, once.typed).alias(f"_fails_{i}") for i, r in enumerate(rules)]
+    typing = []
+    if typed:
+        typing.append(pl.col("row").alias("_typed_row"))
+        for index, (column, kind) in enumerate(contract.types):
+            typed_column = pl.col(column) if kind is None else once.typed(kind, column)
+            typing.append(typed_column.alias(f"_typed_{index}"))
+    return list(once.parses.values()), rule_flags, typing

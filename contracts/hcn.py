@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
+import polars as pl
+
 WEIGHTS = range(10, 1, -1)
 PLACES = tuple(10**power for power in range(8, -1, -1))  # of each of the nine digits, in order
 
@@ -28,10 +32,30 @@ def check_digits(first_nine):
 
 
 def weighted_total(first_nine):
-    """The weighted sum of the digits of nine-digit numbers: a numpy array, or a polars
-    expression (the contract's check-digit rule)."""
+    """The weighted sum of the digits of nine-digit numbers (a numpy array)."""
     return sum(
         first_nine // place % 10 * weight for weight, place in zip(WEIGHTS, PLACES, strict=True)
+    )
+
+
+def weighted_total_of(first_nine: pl.Expr) -> pl.Expr:
+    """``weighted_total`` as a polars expression, three digits at a time: each three-digit
+    part's weighted sum is looked up (a third of the arithmetic of digit by digit)."""
+    parts = (first_nine // 1_000_000, first_nine // 1_000 % 1_000, first_nine % 1_000)
+    tables = _part_totals()
+    return sum(pl.lit(table).gather(part) for table, part in zip(tables, parts, strict=True))
+
+
+@functools.cache
+def _part_totals() -> tuple[pl.Series, ...]:
+    """For each three-digit part of the nine digits, the weighted sum of 000 to 999."""
+    weights = tuple(WEIGHTS)
+    return tuple(
+        pl.Series(
+            [sum(int(d) * w for d, w in zip(f"{n:03d}", part, strict=True)) for n in range(1000)],
+            dtype=pl.Int64,
+        )
+        for part in (weights[0:3], weights[3:6], weights[6:9])
     )
 
 

@@ -38,7 +38,7 @@ class StillBeingWritten(Exception):
 @dataclass(frozen=True)
 class FileBytes:
     data: bytes
-    sha256: str
+    sha256: str | None  # None when not asked for
 
 
 def kind_of(mode: int) -> str | None:
@@ -61,22 +61,23 @@ def not_regular(kind: str) -> str:
     return f"{kind}, not a regular file: refused, nothing of it is read"
 
 
-def landed_bytes(path: Path) -> FileBytes:
-    """All of a file in the landing folder (``<landing>/<collection>/<name>``)."""
+def landed_bytes(path: Path, *, digest: bool = True) -> FileBytes:
+    """All of a file in the landing folder (``<landing>/<collection>/<name>``), and with
+    ``digest`` their SHA-256."""
     with open_landed(path) as descriptor:
-        return _read_all(descriptor, path.name)
+        return _read_all(descriptor, path.name, digest)
 
 
-def named_bytes(path: Path) -> FileBytes:
+def named_bytes(path: Path, *, digest: bool = True) -> FileBytes:
     """All of a file named by a user (``sws validate FILE``): a symlink they name is theirs to
-    follow, but only to a regular file."""
+    follow, but only to a regular file. With ``digest``, their SHA-256."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as error:
         raise RefusedFile(f"cannot be opened ({os.strerror(error.errno)})") from None
     try:
         _refuse_irregular(os.fstat(descriptor), hard_links=False)
-        return _read_all(descriptor, path.name)
+        return _read_all(descriptor, path.name, digest)
     finally:
         os.close(descriptor)
 
@@ -153,19 +154,20 @@ def _refuse_irregular(status: os.stat_result, *, hard_links: bool) -> None:
         raise NotARegularFile(not_regular("a hard link (the file has other names)"))
 
 
-def _read_all(descriptor: int, name: str) -> FileBytes:
+def _read_all(descriptor: int, name: str, digest: bool) -> FileBytes:
     before = os.fstat(descriptor)
-    data = b"".join(_blocks(descriptor, before.st_size))
+    # the whole file is held anyway: asked for in one read, it is not copied to be joined
+    data = b"".join(_blocks(descriptor, before.st_size, before.st_size))
     _refuse_changed(before, os.fstat(descriptor), name)
-    return FileBytes(data, hashlib.sha256(data).hexdigest())
+    return FileBytes(data, hashlib.sha256(data).hexdigest() if digest else None)
 
 
-def _blocks(descriptor: int, size: int) -> Iterator[bytes]:
+def _blocks(descriptor: int, size: int, block_size: int = BLOCK) -> Iterator[bytes]:
     """The file's first ``size`` bytes (its size when opened), block by block: a file that
     grows meanwhile is not chased, it is found changed afterwards."""
     left = size
     while left > 0:
-        block = os.read(descriptor, min(BLOCK, left))
+        block = os.read(descriptor, min(block_size, left))
         if not block:
             return  # it shrank: found changed afterwards
         left -= len(block)

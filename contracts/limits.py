@@ -49,7 +49,10 @@ class Limits:
 
 
 def _csv(data: bytes, limits: Limits) -> tuple[int, int | None, int]:
-    # a record has at least one line; lines are counted cheaply (the header line not counted)
+    # a record has at least one line; lines are counted cheaply (the header line not counted),
+    # and only where there can be too many: a line takes a byte at least
+    if len(data) <= limits.max_rows:
+        return len(data), None, limits.max_bytes
     lines = data.count(b"\n") + (not data.endswith(b"\n")) - 1
     return len(data), lines, limits.max_bytes
 

@@ -19,20 +19,24 @@ READ_ERRORS = (Exception, PanicException)
 
 
 def read_return(
-    file: ReturnFile, data: bytes | None = None, limits: Limits | None = None
+    file: ReturnFile,
+    data: bytes | None = None,
+    limits: Limits | None = None,
+    types: dict[str, pl.DataType] | None = None,
 ) -> pl.DataFrame:
     """Every column as text, header trimmed and lower-cased, values trimmed, blanks empty.
 
     ``data``: the file's bytes, read already (default: read ``file.path``, a regular file);
-    ``limits``: refuse a file over them before parsing it.
+    ``limits``: refuse a file over them before parsing it. ``types``: columns (by their
+    name as matched) a CSV is read as, if every value of them reads so; else all as text.
     """
-    data = named_bytes(file.path).data if data is None else data
+    data = named_bytes(file.path, digest=False).data if data is None else data
     if not data:
         raise RefusedFile("empty file: not even a header row")
     try:
         if limits is not None:
             limits.check(file.format, data)
-        header, frame = _READERS[file.format](data)
+        header, frame = _READERS[file.format](data, types=types)
     except RefusedFile:
         raise
     except (Unreadable, *READ_ERRORS):
@@ -47,7 +51,7 @@ def read_return(
 def read_as_written(file: ReturnFile) -> tuple[list[str | None], pl.DataFrame]:
     """The header as written and every value as text, untrimmed: the file as its Trust sees
     it (an annotated copy writes it back). Column i of the frame is header[i]."""
-    data = named_bytes(file.path).data
+    data = named_bytes(file.path, digest=False).data
     if not data:
         raise RefusedFile("empty file: not even a header row")
     try:
@@ -73,10 +77,38 @@ def column_name(name: str) -> str:
 # its values trimmed and blanks empty.
 
 
-def _read_csv(data: bytes, *, trim: bool = True) -> tuple[list[str | None], pl.DataFrame]:
-    # utf8 decoding drops a leading BOM; infer_schema=False keeps every value as written.
-    frame = pl.read_csv(data, infer_schema=False, encoding="utf8", raise_if_empty=True)
-    return _csv_header(data), frame if not trim or _plain_csv(data) else _trimmed(frame)
+def _read_csv(
+    data: bytes, *, trim: bool = True, types: dict[str, pl.DataType] | None = None
+) -> tuple[list[str | None], pl.DataFrame]:
+    header = _csv_header(data)
+    frame = _typed_csv(data, header, types) if types else None
+    if frame is None:
+        # utf8 decoding drops a leading BOM; infer_schema=False keeps every value as written.
+        frame = pl.read_csv(data, infer_schema=False, encoding="utf8", raise_if_empty=True)
+    return header, frame if not trim or _plain_csv(data) else _trimmed(frame)
+
+
+def _typed_csv(
+    data: bytes, header: list[str | None], types: dict[str, pl.DataType]
+) -> pl.DataFrame | None:
+    """The CSV with ``types``' columns read as those types, or None if a value does not read
+    so (the caller reads it as text, to report that value as written). A number the reader
+    takes is one the text's own parser takes (tests/test_typed_read.py)."""
+    overrides = {
+        name: types[column_name(name)] for name in header if name and column_name(name) in types
+    }
+    if not overrides or len(set(header)) < len(header):
+        return None
+    try:
+        return pl.read_csv(
+            data,
+            infer_schema=False,
+            schema_overrides=overrides,
+            encoding="utf8",
+            raise_if_empty=True,
+        )
+    except READ_ERRORS:
+        return None
 
 
 def _csv_header(data: bytes) -> list[str | None]:
@@ -91,7 +123,12 @@ def _plain_csv(data: bytes) -> bool:
     return data.isascii() and not any(byte in data for byte in b' \t\r\x0b\x0c"')
 
 
-def _read_xlsx(data: bytes, *, trim: bool = True) -> tuple[list[str | None], pl.DataFrame]:
+def _read_xlsx(
+    data: bytes,
+    *,
+    trim: bool = True,
+    types: dict | None = None,  # read as text all the same
+) -> tuple[list[str | None], pl.DataFrame]:
     first = pl.read_excel(
         data, sheet_id=1, engine="calamine", has_header=False, read_options={"n_rows": 1}
     )
@@ -100,7 +137,12 @@ def _read_xlsx(data: bytes, *, trim: bool = True) -> tuple[list[str | None], pl.
     return header, _trimmed(_as_text(frame)) if trim else _as_text(frame)
 
 
-def _read_parquet(data: bytes, *, trim: bool = True) -> tuple[list[str | None], pl.DataFrame]:
+def _read_parquet(
+    data: bytes,
+    *,
+    trim: bool = True,
+    types: dict | None = None,  # read as text all the same
+) -> tuple[list[str | None], pl.DataFrame]:
     # metadata by pyarrow; the data by polars, which raises on a damaged page where pyarrow
     # may abort the whole process
     header = list(parquet_file(data).schema_arrow.names)
@@ -137,7 +179,7 @@ def _trimmed(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _without_trailing_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
     """Blank lines at the end of a file are not records (blank rows inside it still are)."""
-    if frame.width == 0 or frame.height == 0 or _filled(frame.tail(1)).item():
+    if frame.width == 0 or frame.height == 0 or any(v is not None for v in frame.row(-1)):
         return frame  # the usual case, seen from the last row alone
     last = _filled(frame).arg_true().max()
     return frame.head(0 if last is None else last + 1)

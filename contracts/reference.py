@@ -51,5 +51,6 @@ def catalog(collection: str | None = None) -> pl.DataFrame:
     return rows if collection is None else rows.filter(pl.col("collection") == collection)
 
 
+@functools.cache  # asked for each file's name
 def collections() -> tuple[str, ...]:
     return tuple(catalog()["collection"].unique(maintain_order=True).to_list())

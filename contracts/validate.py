@@ -39,7 +39,7 @@ class CheckedReturn:
     failures: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FAILURE_SCHEMA))
     valid: pl.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
-    sha256: str | None = None  # of the bytes that were checked
+    sha256: str | None = None  # of the bytes that were checked (if asked for)
     being_written: bool = False  # the file changed while it was read: check it again later
 
     @property
@@ -62,7 +62,11 @@ BATCH_ROWS = 1_000_000  # rows checked together at most (a file is never split):
 
 
 def check_files(
-    paths: Sequence[Path | ReturnFile], *, in_landing: bool = False, limits: Limits | None = None
+    paths: Sequence[Path | ReturnFile],
+    *,
+    in_landing: bool = False,
+    limits: Limits | None = None,
+    digest: bool = True,
 ) -> Iterator[CheckedReturn]:
     """Check many returns, yielding results in the order of ``paths``.
 
@@ -74,25 +78,26 @@ def check_files(
     A path is a file's name as a user gave it; a ``ReturnFile`` says which return the file
     at its path holds (an archived copy, say). ``in_landing``: the paths are in the landing
     folder (``<landing>/<collection>/<name>``), read without following any symlink there.
-    ``limits``: files over them are refused before they are parsed.
+    ``limits``: files over them are refused before they are parsed. ``digest``: each
+    result's ``sha256`` (what a load records; a check alone has no use for it).
     """
     waiting: list[CheckedReturn] = []  # in order, not yet yielded
-    pending: list[tuple[CheckedReturn, pl.DataFrame]] = []  # read, not yet checked
+    pending: list[_Read] = []  # read, not yet checked
     pending_rows = 0
     for path in paths:
         result = CheckedReturn(path=path.path if isinstance(path, ReturnFile) else path)
         if isinstance(path, ReturnFile):
             result.file = path
-        frame = _read(result, in_landing, limits)
-        if frame is not None and pending_rows + frame.height > BATCH_ROWS:
+        read = _read(result, in_landing, limits, digest)
+        if read is not None and pending_rows + read.frame.height > BATCH_ROWS:
             _check_pending(pending)
             pending_rows = 0
             yield from waiting
             waiting.clear()
         waiting.append(result)
-        if frame is not None:
-            pending.append((result, frame))
-            pending_rows += frame.height
+        if read is not None:
+            pending.append(read)
+            pending_rows += read.frame.height
         elif not pending:
             yield from waiting
             waiting.clear()
@@ -100,14 +105,30 @@ def check_files(
     yield from waiting
 
 
-def _read(result: CheckedReturn, in_landing: bool, limits: Limits | None) -> pl.DataFrame | None:
-    """The contract's columns of the file as text (None if refused); fills in the result."""
+# A CSV's integer columns are read as numbers where every value of them reads as one: their
+# text is not parsed again by the rules. A file that then fails a rule in one of them is read
+# again as text and checked again, so that each failure shows the value as written.
+TYPED_READ = True
+
+
+@dataclass
+class _Read:
+    result: CheckedReturn
+    frame: pl.DataFrame  # the contract's columns, as text or (some) typed
+    text: bytes | None  # the file's bytes, kept while some columns are typed
+
+
+def _read(
+    result: CheckedReturn, in_landing: bool, limits: Limits | None, digest: bool
+) -> _Read | None:
+    """The contract's columns of the file (None if refused); fills in the result."""
     try:
         result.file = result.file or parse_name(result.path)
-        data = (landed_bytes if in_landing else named_bytes)(result.path)
+        data = (landed_bytes if in_landing else named_bytes)(result.path, digest=digest)
         result.sha256 = data.sha256
-        frame = read_return(result.file, data.data, limits)
-        columns = contract(result.file.collection).columns
+        checked = contract(result.file.collection)
+        frame = read_return(result.file, data.data, limits, _typed_read(checked))
+        columns = checked.columns
         result.warnings = _check_columns(frame, columns)
     except RefusedFile as error:
         result.refused = refusal(result.path, error)
@@ -116,15 +137,40 @@ def _read(result: CheckedReturn, in_landing: bool, limits: Limits | None) -> pl.
         result.refused, result.being_written = str(error), True
         return None
     result.rows = frame.height
-    return frame[list(columns)]
+    typed = any(dtype != pl.String for dtype in frame.schema.values())
+    return _Read(result, frame[list(columns)], data.data if typed else None)
 
 
-def _check_pending(pending: list[tuple[CheckedReturn, pl.DataFrame]]) -> None:
-    """Check the files read so far, a collection at a time, and let go of their text."""
-    for collection in dict.fromkeys(r.file.collection for r, _ in pending):
-        batch = [(r, f) for r, f in pending if r.file.collection == collection]
-        _check_batch(contract(collection), [r for r, _ in batch], [f for _, f in batch])
+def _typed_read(checked: Contract) -> dict[str, pl.DataType] | None:
+    """The columns a CSV is read typed as, if it reads so."""
+    integers = {column: pl.Int64 for column, kind in checked.types if kind == "integer"}
+    return integers if TYPED_READ and integers else None
+
+
+def _check_pending(pending: list[_Read]) -> None:
+    """Check the files read so far, a collection at a time (those read typed apart from
+    those read as text), and let go of them."""
+
+    def group(read: _Read) -> tuple[str, bool]:
+        return read.result.file.collection, read.text is not None
+
+    for collection, typed in dict.fromkeys(map(group, pending)):
+        checked = contract(collection)
+        batch = [read for read in pending if group(read) == (collection, typed)]
+        _check_batch(checked, [read.result for read in batch], [read.frame for read in batch])
+        if typed:
+            _again_as_text(checked, batch)
     pending.clear()
+
+
+def _again_as_text(checked: Contract, batch: list[_Read]) -> None:
+    """Files that failed a rule in a column read typed, read as text and checked again: a
+    failure shows the value as written ("+7", "07"), not the number read."""
+    typed = [column for column, dtype in batch[0].frame.schema.items() if dtype != pl.String]
+    again = [read for read in batch if read.result.failures["column"].is_in(typed).any()]
+    if again:
+        frames = [read_return(r.result.file, r.text)[list(checked.columns)] for r in again]
+        _check_batch(checked, [read.result for read in again], frames)
 
 
 def _check_batch(

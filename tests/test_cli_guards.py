@@ -249,3 +249,25 @@ def test_two_first_loads_at_once_make_the_dagster_instance_once(sws_home):
         err[-500:] for _, err in results
     ]
     assert [out.strip() for out, _ in results] == ["ok"] * 3
+
+
+def test_a_busy_warehouse_is_said_in_one_line(monkeypatch, capsys):
+    from pipelines import cli
+    from pipelines.warehouse import WarehouseBusy
+
+    def busy(args):
+        raise WarehouseBusy("another load holds the warehouse")
+
+    monkeypatch.setattr(cli, "_failures", busy)
+    assert cli.main(["failures", "--org", "BHSCT"]) == cli.COULD_NOT_RUN
+    assert capsys.readouterr().err == "sws failures: another load holds the warehouse\n"
+
+
+def test_sws_validate_does_not_import_the_warehouse(tmp_path):
+    path = factory.write_return(tmp_path, "dsf")
+    code = (
+        "import sys; from pipelines.cli import main; main(['validate', sys.argv[1]]); "
+        "print(sorted(m for m in sys.modules if m.startswith(('duckdb', 'pipelines.warehouse'))))"
+    )
+    run = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
+    assert run.stdout.splitlines()[-1] == "[]", run.stderr

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 import pytest
 
-from contracts.hcn import check_digit, check_digits, is_valid
+from contracts.hcn import check_digit, check_digits, is_valid, weighted_total, weighted_total_of
 
 # nine digits -> check digit, -1 where none is valid (weights 10..2, 11 - sum mod 11)
 KNOWN = {
@@ -42,3 +43,11 @@ def test_check_digits_keep_the_shape_and_refuse_longer_numbers():
     for bad in (10**9, -1):
         with pytest.raises(ValueError):
             check_digits(np.array([bad]))
+
+
+def test_the_rules_weighted_total_is_the_digit_by_digit_one():
+    prefixes = np.random.default_rng(7).integers(0, 10**9, 10_000, dtype=np.int64)
+    prefixes = np.concatenate([prefixes, [0, 1, 999, 1_000, 999_999, 10**6, 10**9 - 1]])
+    got = pl.select(weighted_total_of(pl.lit(pl.Series(prefixes)))).to_series()
+    assert got.to_list() == weighted_total(prefixes).tolist()
+    assert pl.select(weighted_total_of(pl.lit(None, dtype=pl.Int64))).item() is None

@@ -11,7 +11,7 @@ import random
 import polars as pl
 import pytest
 
-from contracts.parse import INTEGER_PATTERN, as_date, as_integer
+from contracts.parse import INTEGER_PATTERN, as_date, as_hcn_number, as_integer
 
 
 def plain_integer(column: str) -> pl.Expr:
@@ -19,6 +19,11 @@ def plain_integer(column: str) -> pl.Expr:
     return pl.when(text.str.contains(INTEGER_PATTERN)).then(
         text.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
     )
+
+
+def plain_hcn_number(column: str) -> pl.Expr:
+    text = pl.col(column)
+    return pl.when(text.str.contains(r"^[0-9]{10}$")).then(text.cast(pl.Int64, strict=False))
 
 
 def plain_date(column: str) -> pl.Expr:
@@ -47,6 +52,12 @@ def odd_texts(seed: int = 1) -> pl.DataFrame:
         day = f"{rng.randint(1, 9999):04d}-{rng.randint(0, 13)}-{rng.randint(0, 32)}"
         return day + rng.choice(TIMES)
 
+    def hcn() -> str:
+        text = list(f"{rng.randint(0, 10**10 - 1):010d}")
+        for _ in range(rng.randint(0, 2)):
+            text[rng.randrange(10)] = rng.choice(letters)
+        return "".join(text)[: rng.choice((9, 10, 10, 10, 11))]
+
     def uk() -> str:
         return f"{rng.randint(0, 32)}/{rng.randint(0, 13)}/{rng.randint(1, 9999):04d}"
 
@@ -54,12 +65,17 @@ def odd_texts(seed: int = 1) -> pl.DataFrame:
         sign, tail = rng.choice(("", "+", "-")), rng.choice(("", ".0", ".00", ".", ".01", "0"))
         return f"{sign}{rng.randint(0, 10 ** rng.randint(1, 20))}{tail}"
 
-    texts = [make() for make in (noise, iso, uk, number) for _ in range(10_000)]
+    texts = [make() for make in (noise, iso, uk, number, hcn) for _ in range(10_000)]
     texts += ["", None, "1T00:00", f"{ARABIC_DIGITS}-04-01", f"{ARABIC_DIGITS}-04-01T00:00", "+-1"]
+    texts += ["+123456789", "-123456789", "-000000000", " 123456789", "123456789 ", "0x12345678"]
+    texts += ["1e+9", "12345678.0", "1_23456789", f"{ARABIC_DIGITS}123456", "9999999999"]
     return pl.DataFrame({"text": texts}, schema={"text": pl.String})
 
 
-@pytest.mark.parametrize(("fast", "plain"), [(as_integer, plain_integer), (as_date, plain_date)])
+@pytest.mark.parametrize(
+    ("fast", "plain"),
+    [(as_integer, plain_integer), (as_date, plain_date), (as_hcn_number, plain_hcn_number)],
+)
 def test_fast_reading_equals_the_plain_definition(fast, plain):
     texts = odd_texts()
     got, expected = texts.select(fast("text")).to_series(), texts.select(plain("text")).to_series()

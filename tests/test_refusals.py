@@ -12,6 +12,7 @@ import pytest
 import xlsxwriter
 
 from contracts import readers
+from contracts.files import RefusedFile
 from contracts.limits import Limits
 from contracts.validate import check_file
 from tests import returns_factory as factory
@@ -190,6 +191,17 @@ def test_a_csv_at_the_row_limit_is_read(tmp_path):
     path = factory.write_return(tmp_path, "dsf", _rows(LIMITS.max_rows))
     result = check_file(path, limits=Limits(1000, 10**9, 10**9))
     assert result.refused is None and result.rows == 1000
+
+
+def test_lines_are_counted_whenever_there_can_be_too_many():
+    """Lines are counted only in a file of more bytes than the row limit (a line takes a
+    byte): the fewest bytes that hold one line too many are still refused."""
+    limits = Limits(max_rows=10, max_bytes=10**6, max_xlsx_bytes=10**6)
+    limits.check("csv", b"\n" * 11)  # a header and 10 (empty) lines: at the limit
+    with pytest.raises(RefusedFile, match="too many rows: 11 lines, over the limit of 10 rows"):
+        limits.check("csv", b"\n" * 12)
+    with pytest.raises(RefusedFile, match="too many rows: 11 lines"):
+        limits.check("csv", b"\n" * 11 + b"x")  # the last line has no newline
 
 
 def test_a_csv_over_the_size_limit_is_refused_before_parsing(tmp_path, nothing_is_parsed):

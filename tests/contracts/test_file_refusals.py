@@ -293,3 +293,16 @@ def test_xlsx_reads_first_sheet_only(tmp_path):
     result = check_file(path)
     assert_failures(result, [])
     assert result.rows == len(valid_rows("indicators"))
+
+
+@pytest.mark.parametrize("trailing", ["", ",,,\n", ",,,\n,,,\n\n", "\n"])
+def test_blank_rows_at_the_end_are_no_records(tmp_path, trailing):
+    """Empty records after the last filled one are not rows; one inside the file is a row
+    (and fails ``required``)."""
+    rows = valid_rows("indicators")
+    path = write_csv(tmp_path / factory.file_name("indicators"), rows, COLUMNS["indicators"])
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join([*lines[:2], ",,,\n", *lines[2:]]) + trailing)
+    result = check_file(path)
+    assert result.rows == len(rows) + 1
+    assert {(row, rule) for row, _, rule, _ in result.failures.iter_rows()} == {(3, "required")}
