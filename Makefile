@@ -87,12 +87,12 @@ lint: install
 	SWS_HOME=$(SWS_HOME)/lint $(BIN)/sqlfluff lint dbt_project/models --templater dbt \
 		--dialect duckdb --processes 2
 
-# Two pytest-xdist workers (tests/conftest.py: a module runs whole in one worker, the modules
-# sharing the regional load in the same one); TEST_WORKERS=0 runs the tests in one process.
+# Two pytest-xdist workers, each taking a whole test module at a time (its module fixtures
+# are built once); TEST_WORKERS=0 runs the tests in one process.
 TEST_WORKERS ?= 2
 
 test: lint
-	$(BIN)/pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadfile
 
 # A few minutes' check of another Python (CI runs it beside `make test`), e.g.
 #   make smoke PYTHON=python3.12 VENV=.venv-3.12

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import tempfile
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,9 @@ from pipelines.settings import Settings
 def _xdist_workers(config: pytest.Config) -> bool:
     """True in pytest-xdist's controller when it runs workers (``make test``: ``-n 2``)."""
     return not hasattr(config, "workerinput") and bool(config.getoption("numprocesses", None))
+
+
+_WORKER_HOME = pytest.StashKey[Path]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -39,9 +41,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(home, ignore_errors=True)
 
 
-_WORKER_HOME = pytest.StashKey[Path]()
-
-
 def pytest_sessionstart(session: pytest.Session) -> None:
     """With workers, the dbt manifest is prepared once, before they start: two workers must
     not parse into the same target folder at once."""
@@ -49,22 +48,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         from pipelines.defs.dbt.resources import prepare_manifest
 
         prepare_manifest()
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With workers (``--dist loadgroup``), a module runs whole in one worker (its module
-    fixtures once), and every module using the shared regional load in the same worker (one
-    load, not one per worker)."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return
-    by_module: dict[str, list[pytest.Item]] = defaultdict(list)
-    for item in items:
-        by_module[item.nodeid.split("::")[0]].append(item)
-    for module, module_items in by_module.items():
-        shared = any("regional" in item.fixturenames for item in module_items)
-        for item in module_items:
-            item.add_marker(pytest.mark.xdist_group("regional" if shared else module))
 
 
 @dataclass
