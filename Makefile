@@ -87,8 +87,13 @@ lint: install
 	SWS_HOME=$(SWS_HOME)/lint $(BIN)/sqlfluff lint dbt_project/models --templater dbt \
 		--dialect duckdb --processes 2
 
+# TEST_WORKERS=2: two pytest-xdist workers, each taking a whole test module at a time (its
+# module fixtures built once). One process by default until the deployment test passes in
+# parallel (tests/test_deploy_postgres.py failed a daemon run in the first parallel run).
+TEST_WORKERS ?= 0
+
 test: lint
-	$(BIN)/pytest -q --durations=15
+	$(BIN)/pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadfile
 
 # A few minutes' check of another Python (CI runs it beside `make test`), e.g.
 #   make smoke PYTHON=python3.12 VENV=.venv-3.12

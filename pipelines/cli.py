@@ -266,11 +266,18 @@ def _execute(settings, runs) -> tuple[list[str], Path]:
     from pipelines.defs.dbt.resources import prepare_manifest
     from pipelines.defs.definitions import build_defs
     from pipelines.defs.runs import execute_load
+    from pipelines.warehouse import one_publish
 
     log = settings.home / "logs" / "sws-load.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     terminal = sys.stderr
-    with log.open("a") as log_file, redirect_stdout(log_file), redirect_stderr(log_file):
+    # the runs' writer turns (an ingest run per return, then dbt) publish once, at the end
+    with (
+        log.open("a") as log_file,
+        redirect_stdout(log_file),
+        redirect_stderr(log_file),
+        one_publish(settings.warehouse),
+    ):
         prepare_manifest()
         failed = execute_load(
             build_defs(settings),

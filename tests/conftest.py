@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +13,41 @@ import pytest
 
 from pipelines.cli import main
 from pipelines.settings import Settings
+
+
+def _xdist_workers(config: pytest.Config) -> bool:
+    """True in pytest-xdist's controller when it runs workers (``make test``: ``-n 2``)."""
+    return not hasattr(config, "workerinput") and bool(config.getoption("numprocesses", None))
+
+
+_WORKER_HOME = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A pytest-xdist worker gets an SWS_HOME and a DAGSTER_HOME of its own (tests that do
+    not choose one must not share one with a test running beside them)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        home = Path(tempfile.mkdtemp(prefix=f"sws-{worker}-"))
+        config.stash[_WORKER_HOME] = home
+        os.environ["SWS_HOME"] = str(home)
+        os.environ["DAGSTER_HOME"] = str(home / "dagster")
+        os.environ.pop("SWS_LANDING", None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home = config.stash.get(_WORKER_HOME, None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """With workers, the dbt manifest is prepared once, before they start: two workers must
+    not parse into the same target folder at once."""
+    if _xdist_workers(session.config):
+        from pipelines.defs.dbt.resources import prepare_manifest
+
+        prepare_manifest()
 
 
 @dataclass
@@ -90,8 +128,30 @@ def regional(tmp_path_factory):
             bad_rows=0.01,
             formats=("csv", "xlsx", "parquet"),
         )
-        status = main(["load", "--json"])
+        with pytest.MonkeyPatch.context() as counting:
+            _counting_turns(counting)
+            status = main(["load", "--json"])
         yield settings, report, status, monkeypatch
+
+
+# the regional load's writer turns and publishes of its warehouse (tests/test_turns.py)
+REGIONAL_TURNS: dict[str, int] = {}
+
+
+def _counting_turns(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.warehouse import turns
+
+    writer_turn, publish = turns._writer_turn, turns._publish
+
+    def counted(name, function):
+        def count(*args, **kwargs):
+            REGIONAL_TURNS[name] = REGIONAL_TURNS.get(name, 0) + 1
+            return function(*args, **kwargs)
+
+        return count
+
+    monkeypatch.setattr(turns, "_writer_turn", counted("turns", writer_turn))
+    monkeypatch.setattr(turns, "_publish", counted("publishes", publish))
 
 
 def load_all_but(settings: Settings, collection: str) -> None:

@@ -2,7 +2,7 @@
 read (``turns``), and the tables the Python side owns (``schema``)."""
 
 from pipelines.warehouse.schema import USAGE_DDL, ensure_schema, loaded_shape, slot_rows
-from pipelines.warehouse.turns import WarehouseBusy, connect, working_copy, writing
+from pipelines.warehouse.turns import WarehouseBusy, connect, one_publish, working_copy, writing
 
 __all__ = [
     "USAGE_DDL",
@@ -10,6 +10,7 @@ __all__ = [
     "connect",
     "ensure_schema",
     "loaded_shape",
+    "one_publish",
     "slot_rows",
     "working_copy",
     "writing",
