@@ -35,8 +35,10 @@ from pipelines.settings import file_limits
 from pipelines.warehouse import slot_rows
 
 # Returns of one collection are checked together, a batch of files at a time: each rule then
-# runs once per batch rather than once per file, and memory stays bounded.
-BATCH_BYTES = 256 * 2**20
+# runs once per batch rather than once per file, and memory stays bounded. Small enough that
+# a collection is several batches (SF5's biggest, star, is 161 MB): the next is checked while
+# this one is written, where one batch a collection was checked, then written, one core idle.
+BATCH_BYTES = 32 * 2**20
 
 Progress = Callable[[list[LoadOutcome]], None]
 log = logging.getLogger(__name__)
