@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
+import duckdb
 from dagster import AssetKey, DagsterInstance, Definitions, PartitionKeyRange, materialize
 
 from contracts.periods import accepted_periods
@@ -15,10 +18,12 @@ from pipelines.defs.assets.ingest import (
     ingest_asset_key,
     ingest_assets,
 )
+from pipelines.defs.dbt.assets import DBT_SCOPE_TAG
 from pipelines.defs.partitions import org_period_partitions, slot_key
 from pipelines.defs.resources import build_resources
 from pipelines.defs.runs import partition_keys, run_tags
-from pipelines.ingest.planning import plan_load
+from pipelines.ingest import planning
+from pipelines.ingest.planning import BUILD_MODELS_JOB, PlannedRun, Scope, plan_load
 from pipelines.sample import generate
 from pipelines.warehouse import connect
 
@@ -137,3 +142,51 @@ def test_only_a_passing_build_of_the_current_project_allows_a_scoped_rebuild(tmp
     old = _run_results(tmp_path / "old", "success")
     os.utime(old, (project_mtime() - 60, project_mtime() - 60))  # built before the code changed
     assert not last_build_is_current(old.parent)
+
+
+def test_a_scope_is_the_changed_orgs_and_region_from_the_earliest_changed_period():
+    slots = [("dsf", "WHSCT", "2025-26-Q3"), ("ascot", "BHSCT", "2025-26-Q4")]
+    assert Scope.of(slots) == Scope(("BHSCT", "REGION", "WHSCT"), "2025-26-Q3")
+    # periods compare as text in the models: a year boundary sorts as time does
+    assert Scope.of([("dsf", "NHSCT", "2025-26-Q1"), ("raw", "NHSCT", "2024-25-Q4")]) == Scope(
+        ("NHSCT", "REGION"), "2024-25-Q4"
+    )
+    # REGION's own return (indicators) changes REGION's rows only
+    assert Scope.of([("indicators", "REGION", "2025-26-Q2")]) == Scope(("REGION",), "2025-26-Q2")
+    # a Star pair's first reading may be in a later period than its latest: every period
+    assert Scope.of([*slots, ("star", "SHSCT", "2025-26-Q4")]) == Scope(
+        ("BHSCT", "REGION", "SHSCT", "WHSCT"), None
+    )
+
+
+def test_a_scoped_build_carries_its_scope_and_a_full_build_none():
+    scope = Scope(("NHSCT", "REGION"), "2025-26-Q4")
+    scoped = PlannedRun(BUILD_MODELS_JOB, models_of=("dsf",), scope=scope)
+    assert json.loads(run_tags(scoped)[DBT_SCOPE_TAG]) == {
+        "orgs": ["NHSCT", "REGION"],
+        "from_period": "2025-26-Q4",
+    }
+    assert run_tags(PlannedRun(BUILD_MODELS_JOB)) == {}
+
+
+def test_a_load_after_a_current_build_plans_a_scoped_build(sws_home, monkeypatch):
+    changed = {("dsf", "SHSCT", "2025-26-Q4"), ("star", "BHSCT", "2025-26-Q3")}
+    slots = {slot: [] for slot in changed}
+    monkeypatch.setattr(planning, "last_build_is_current", lambda target: True)
+    monkeypatch.setattr(planning, "_loaded_since", lambda con, results: False)
+    sws_home.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.connect(str(sws_home.warehouse)).close()  # a warehouse without these slots' files
+    monkeypatch.setattr(planning, "is_loaded", lambda con, files: False)
+    *_, build = plan_load(sws_home, slots)
+    assert build == PlannedRun(BUILD_MODELS_JOB, models_of=("dsf", "star"), scope=Scope.of(changed))
+    monkeypatch.setattr(planning, "last_build_is_current", lambda target: False)
+    *_, build = plan_load(sws_home, slots)
+    assert build == PlannedRun(BUILD_MODELS_JOB)  # not built with this code: every row
+
+
+def test_the_definitions_import_none_of_the_packs_libraries():
+    """`sws load` builds the definitions: gptables (and pandas, scipy with it) load only when
+    a pack is written."""
+    code = "import sys, pipelines.defs.definitions; print('gptables' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"

@@ -7,6 +7,8 @@ import re
 
 import polars as pl
 import pytest
+from sqlglot import parse_one
+from sqlglot.optimizer.scope import build_scope
 
 from pipelines.extract.usage import record_delivery
 from pipelines.lineage import (
@@ -20,6 +22,7 @@ from pipelines.lineage import (
     write_cull_report,
     write_data_pages,
 )
+from pipelines.lineage.graph import measure_branches
 from pipelines.lineage.report import CatalogItem, Usage, window_periods
 from pipelines.lineage.sql import ROWS
 from pipelines.warehouse import connect
@@ -378,3 +381,20 @@ def test_write_cull_report_and_data_pages(regional, lineage, tmp_path):
     assert "Required by law" in dsf
     index = (tmp_path / "pages" / "index.html").read_text()
     assert all(f"what_happens_{c}.html" in index for c in collections)
+
+
+def test_a_filter_on_org_and_period_passes_through_to_the_measure_branches():
+    """The incremental measure models' scope filter (macros/scope.sql) keeps whole measures;
+    a filter on the measure code does not."""
+    union = (
+        "select 'A' as measure_code, org, period from t "
+        "union all select 'B' as measure_code, org, period from t"
+    )
+
+    def branches(where: str) -> int:
+        sql = f"with final as ({union}) select measure_code, org, period from final where {where}"
+        return len(measure_branches(build_scope(parse_one(sql))))
+
+    assert branches("org in ('REGION', 'WHSCT') and period >= '2025-26-Q1'") == 2
+    assert branches("true") == 2
+    assert branches("measure_code <> 'B'") == 1  # the filtered select itself: codes unknown

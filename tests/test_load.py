@@ -234,12 +234,25 @@ def test_a_higher_version_supersedes_and_the_earlier_stays_archived(regional, ch
     assert current == [(1, False), (2, True)]
 
 
+MARTS = (
+    "breakdowns",
+    "outcome1",
+    "outcome2",
+    "outcome3",
+    "outcome4",
+    "return_quality",
+    "return_quality_measures",
+)
+
+
 def _marts(settings) -> dict[str, list[tuple]]:
     with connect(settings.warehouse, read_only=True) as con:
-        return {
-            f"outcome{n}": sorted(con.execute(f"from marts.outcome{n}").fetchall(), key=repr)
-            for n in range(1, 5)
-        }
+        [names] = con.execute(
+            "select list(table_name order by table_name) from duckdb_tables() "
+            "where schema_name = 'marts'"
+        ).fetchone()
+        assert tuple(names) == MARTS
+        return {m: sorted(con.execute(f"from marts.{m}").fetchall(), key=repr) for m in MARTS}
 
 
 def _last_run_of(instance, asset: str) -> str:
@@ -247,16 +260,106 @@ def _last_run_of(instance, asset: str) -> str:
     return event.run_id
 
 
-def test_a_resubmission_rebuilds_only_the_models_downstream_of_it(regional, changed):
-    """The `changed` load (dsf and star) rebuilt their chains and the marts, nothing else,
-    and its marts equal those of a full rebuild."""
+def _land_next_version(settings, collection: str, org: str, period: str, change) -> None:
+    """Land the next version of a loaded return with ``change`` applied to its rows (text)."""
+    files = [parse_name(p) for p in (settings.landing / collection).iterdir()]
+    slot = (collection, org, period)
+    current = max((f for f in files if f.slot == slot), key=lambda f: f.version)
+    next_version = f"{collection}_{org}_{period}_v{current.version + 1}.csv"
+    change(read_return(current)).write_csv(current.path.with_name(next_version))
+
+
+def _first_readings_changed(rows: pl.DataFrame) -> pl.DataFrame:
+    """Every first reading scores lower; the last two readings are gone (fewer people in
+    the period: a baseline value changes)."""
+    gone = rows["reading_id"].unique(maintain_order=True).tail(2).implode()
+    first = pl.col("reading_number") == "1"
+    lower = (pl.col("score").cast(pl.Int64) - 3).clip(1, 10).cast(pl.String)
+    return rows.filter(~pl.col("reading_id").is_in(gone)).with_columns(
+        pl.when(first).then(lower).otherwise(pl.col("score")).alias("score")
+    )
+
+
+def _some_completed_dates_blank(rows: pl.DataFrame) -> pl.DataFrame:
+    """Five events completed before are open now (every row still valid)."""
+    done = rows.with_row_index("i").filter(pl.col("completed_date") != "")["i"].head(5)
+    return (
+        rows.with_row_index("i")
+        .with_columns(
+            pl.when(pl.col("i").is_in(done.implode()))
+            .then(pl.lit(""))
+            .otherwise(pl.col("completed_date"))
+            .alias("completed_date")
+        )
+        .drop("i")
+    )
+
+
+def _periods(settings, collection: str, org: str) -> list[str]:
+    files = [parse_name(p) for p in (settings.landing / collection).iterdir()]
+    return sorted({f.period for f in files if f.org == org})
+
+
+def _resubmit_first_star_readings(settings) -> tuple[str, str | None, tuple[str, ...]]:
+    """A Star return of the first period (the baseline period) with its first readings changed:
+    every later period's progress pairs compare against them."""
+    first = _periods(settings, "star", "BHSCT")[0]
+    _land_next_version(settings, "star", "BHSCT", first, _first_readings_changed)
+    # Star reaches back: every period of the org
+    return "('BHSCT', 'REGION')", None, ("stg_star",)
+
+
+def _resubmit_a_later_period(settings) -> tuple[str, str | None, tuple[str, ...]]:
+    """A DSF return of the last period only: rows before it stay as they were."""
+    last = _periods(settings, "dsf", "NHSCT")[-1]
+    _land_next_version(settings, "dsf", "NHSCT", last, _some_completed_dates_blank)
+    return "('NHSCT', 'REGION')", last, ("stg_dsf", "int_dsf_events")
+
+
+# each resubmission: the orgs and first period of its scoped rebuild, and the models of the
+# returns it changed that are rebuilt by slot (every measure model is)
+RESUBMISSIONS = {
+    # the `changed` load: dsf (SHSCT, last period), a nil Star return (WHSCT, a first period)
+    # and a RAW return refused for its content (BHSCT: a refused version is a return quality)
+    "dsf and a nil Star return": lambda settings: (
+        "('BHSCT', 'REGION', 'SHSCT', 'WHSCT')",
+        None,
+        ("stg_dsf", "int_dsf_events", "stg_star", "stg_raw"),
+    ),
+    "first Star readings and the baseline period": _resubmit_first_star_readings,
+    "a later period only": _resubmit_a_later_period,
+}
+
+
+@pytest.mark.parametrize("resubmission", RESUBMISSIONS)
+def test_a_resubmission_rebuilds_only_the_models_downstream_of_it(
+    regional, changed, resubmission, capsys
+):
+    """A load of a resubmission rebuilds the chains of the returns it changed and the marts,
+    nothing else, and of the measure models and the changed returns' staging only the rows it
+    can change: the orgs it changed and REGION, from its period on (Star: every period). Its
+    marts, and every other model, equal those of a full rebuild."""
     settings = regional[0]
     instance = DagsterInstance.get()
-    scoped_run = _last_run_of(instance, "staging/stg_dsf")
-    assert _last_run_of(instance, "staging/stg_star") == scoped_run
-    assert _last_run_of(instance, "marts/outcome2") == scoped_run
+    orgs, from_period, by_slot = RESUBMISSIONS[resubmission](settings)
+    if resubmission != "dsf and a nil Star return":  # the `changed` fixture loaded that one
+        # 2: the two files the `changed` load refused are still in the landing folder
+        assert main(["load"]) == 2
+        assert "building the dbt models downstream of" in capsys.readouterr().err
+    scoped_run = _last_run_of(instance, "marts/outcome2")
+    if resubmission == "dsf and a nil Star return":
+        assert _last_run_of(instance, "staging/stg_star") == scoped_run
     assert _last_run_of(instance, "staging/stg_ascot") != scoped_run
     assert _last_run_of(instance, "reference/orgs") != scoped_run
+    # the incremental measure models replaced the rows of the scope, and only those
+    rebuilt = settings.dbt_target / "run" / "sws" / "models"
+    measures = ("int_outcome1_measures", "int_outcome3_measures", "int_breakdown_measures")
+    for model in (*measures, *by_slot):
+        [sql] = [path.read_text() for path in rebuilt.glob(f"*/{model}.sql")]
+        assert "delete from" in sql
+        org_term = f"org in {orgs}"
+        assert (org_term in sql) == (model != "int_breakdown_measures"), model
+        assert (f"period >= '{from_period}'" in sql) == (from_period is not None), model
     scoped = _marts(settings)
     built = _models(settings)
     failed = execute_load(
@@ -264,6 +367,7 @@ def test_a_resubmission_rebuilds_only_the_models_downstream_of_it(regional, chan
     )
     assert failed == []
     assert _last_run_of(instance, "staging/stg_ascot") != scoped_run  # the full build ran
+    assert "delete from" not in (rebuilt / "intermediate" / "int_outcome1_measures.sql").read_text()
     assert _marts(settings) == scoped
     # bit for bit, every model: sums are exact, so no digit depends on the order of a sum
     assert _models(settings) == built

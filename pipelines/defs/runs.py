@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dagster import AssetSelection, DagsterInstance, Definitions
 
 from pipelines.defs.assets.ingest import FILE_VERSIONS, ingest_asset_key
-from pipelines.defs.dbt.assets import DBT_MODELS
+from pipelines.defs.dbt.assets import DBT_MODELS, DBT_SCOPE_TAG
 from pipelines.defs.partitions import slot_key
 from pipelines.ingest.planning import PlannedRun
 
@@ -21,9 +21,13 @@ def partition_keys(run: PlannedRun) -> tuple[str, ...]:
 
 
 def run_tags(run: PlannedRun) -> dict[str, str]:
-    """A block of partitions runs as one ranged run (the ingest assets' backfill policy)."""
+    """A block of partitions runs as one ranged run (the ingest assets' backfill policy); a
+    scoped dbt build carries its scope."""
     keys = partition_keys(run)
-    return {RANGE_START: keys[0], RANGE_END: keys[-1]} if keys else {}
+    tags = {RANGE_START: keys[0], RANGE_END: keys[-1]} if keys else {}
+    if run.scope is not None:
+        tags[DBT_SCOPE_TAG] = run.scope.as_json()
+    return tags
 
 
 def execute_load(

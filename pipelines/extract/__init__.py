@@ -10,8 +10,26 @@ API for the CLI (``sws extract``) and the Dagster asset::
     # result.ok false: failed its gate, nothing published, result.message says why (exit 1)
 """
 
-from pipelines.extract.disclosure import Thresholds, apply_disclosure, load_thresholds
-from pipelines.extract.pack import ExtractError, PackResult, UnknownPeriod, write_pack
+import importlib
+
+# imported on first use: the pack's libraries (gptables, pandas, scipy: ~2 s) are not needed
+# by what only names the packs, such as the Dagster definitions a `sws load` builds
+_HOMES = {
+    "ExtractError": "pack",
+    "PackResult": "pack",
+    "Thresholds": "disclosure",
+    "UnknownPeriod": "pack",
+    "apply_disclosure": "disclosure",
+    "load_thresholds": "disclosure",
+    "write_pack": "pack",
+}
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+
 
 __all__ = [
     "ExtractError",

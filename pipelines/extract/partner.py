@@ -16,6 +16,7 @@ import gptables as gpt
 import pandas as pd
 import polars as pl
 
+from pipelines.extract.consumers import COMMUNITY_PLANNING
 from pipelines.extract.disclosure import Thresholds
 from pipelines.extract.facts import PackFacts
 from pipelines.extract.report import periods_label
@@ -32,7 +33,7 @@ from pipelines.extract.workbook import (
     text_indent,
 )
 
-CONSUMER = "community-planning"
+CONSUMER = COMMUNITY_PLANNING
 TITLE = "Community Planning partner pack"
 DIMENSION = "lgd"
 

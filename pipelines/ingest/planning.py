@@ -6,6 +6,8 @@ are executed by Dagster (``pipelines.defs.runs``) on the jobs named here.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,10 @@ from pipelines.settings import Settings, landing_settle_seconds
 from pipelines.warehouse import connect
 
 BUILD_MODELS_JOB = "build_models"
+REGION = "REGION"
+# a Star pair's first reading (reading_number 1) may sit in a later period than its latest
+# reading (measures.md): a Star slot can change an org's rows of any period
+REACHES_BACK = frozenset({"star"})
 
 
 def ingest_job_name(collection: str) -> str:
@@ -31,6 +37,29 @@ def land_job_name(collection: str) -> str:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """The measure rows a load's changed slots can change: rows of these orgs (REGION pools
+    every org) from this period on (None: every period). A slot feeds only its own org's
+    and REGION's rows, and first readings, baselines and retention reach forward; the
+    incremental measure models rebuild only these rows (dbt_project/macros/scope.sql)."""
+
+    orgs: tuple[str, ...]
+    from_period: str | None
+
+    @classmethod
+    def of(cls, slots: Iterable[Slot]) -> Scope:
+        slots = list(slots)
+        reaches_back = any(collection in REACHES_BACK for collection, _, _ in slots)
+        return cls(
+            orgs=tuple(sorted({org for _, org, _ in slots} | {REGION})),
+            from_period=None if reaches_back else min(period for _, _, period in slots),
+        )
+
+    def as_json(self) -> str:
+        return json.dumps({"orgs": list(self.orgs), "from_period": self.from_period})
+
+
+@dataclass(frozen=True)
 class PlannedRun:
     job_name: str
     collection: str | None = None
@@ -38,6 +67,8 @@ class PlannedRun:
     slots: tuple[tuple[str, str], ...] = ()
     # a dbt build of only the models downstream of these returns; None builds every model
     models_of: tuple[str, ...] | None = None
+    # with models_of: the rows of the incremental measure models to rebuild
+    scope: Scope | None = None
 
     def describe(self) -> str:
         if self.collection is None and self.models_of is not None:
@@ -74,8 +105,10 @@ def plan_load(
     for collection in changed_returns:
         for block in _rectangles(collection, changed):
             runs.append(PlannedRun(ingest_job_name(collection), collection, block))
-    scoped = changed_returns and built
-    return [*runs, PlannedRun(BUILD_MODELS_JOB, models_of=changed_returns if scoped else None)]
+    if not (changed_returns and built):
+        return [*runs, PlannedRun(BUILD_MODELS_JOB)]
+    scoped = PlannedRun(BUILD_MODELS_JOB, models_of=changed_returns, scope=Scope.of(changed))
+    return [*runs, scoped]
 
 
 def _loaded_since(con, run_results: Path) -> bool:

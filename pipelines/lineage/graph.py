@@ -264,7 +264,13 @@ def _relation_key(relation_name: str) -> str:
 
 
 def _own_row_clauses(select: exp.Select) -> bool:
-    return any(select.args.get(key) for key in ROW_CLAUSES)
+    """Any row clause but a WHERE that does not read the measure code: the incremental
+    measure models' scope (dbt_project/macros/scope.sql) keeps or drops rows by org and
+    period, never a measure."""
+    where = select.args.get("where")
+    if where is not None and any(c.name == MEASURE_CODE for c in where.find_all(exp.Column)):
+        return True
+    return any(select.args.get(key) for key in ROW_CLAUSES if key != "where")
 
 
 def measure_branches(scope: Scope) -> list[Scope]:

@@ -4,6 +4,14 @@
 -- deciding record, Star pairs by their latest reading, questionnaires, events); the category
 -- is one more grouping key. Which measures are broken down by which dimension is the
 -- catalog's `breakdowns` column; each `how_much` count by LGD also has a rate per 10,000.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_scope',
+        scope_columns=[none, 'period'],
+    )
+}}
+
 with
 
 loaded as (
@@ -465,4 +473,6 @@ final as (
 
 )
 
+-- after a resubmission, only the rows it can change (macros/scope.sql)
 select * from final
+where {{ in_scope(none, 'period') }}

@@ -1,6 +1,17 @@
 -- One row per Delegated Statutory Functions event due in its period, with its on-time flag:
 -- completed on or before due_date; an open event is not on time (measures.md). The person
 -- fields place the event in the breakdowns.
+-- rebuilt by (org, period) slot after a resubmission (macros/scope.sql); a full build
+-- (--full-refresh) makes the table anew, so a changed column never reaches on_schema_change
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_scope',
+        scope_columns=['org', 'period'],
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 dsf as (
@@ -27,4 +38,6 @@ final as (
 
 )
 
+-- after a resubmission, only the slots it can change (macros/scope.sql)
 select * from final
+where {{ in_scope('org', 'period') }}

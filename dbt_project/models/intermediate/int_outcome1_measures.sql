@@ -1,6 +1,14 @@
 -- Outcome 1, improving social wellbeing: one row per (measure, org, period) before baselines.
 -- Every branch has the same exact numeric type (a union of decimals of different scales
 -- would round them all to the smallest scale).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_scope',
+        scope_columns=['org', 'period'],
+    )
+}}
+
 with
 
 loaded as (
@@ -178,4 +186,6 @@ final as (
 
 )
 
+-- after a resubmission, only the rows it can change (macros/scope.sql)
 select * from final
+where {{ in_scope('org', 'period') }}

@@ -1,4 +1,12 @@
 -- Outcome 2, a skilled, confident and resilient workforce: from each period's snapshot.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_scope',
+        scope_columns=['org', 'period'],
+    )
+}}
+
 with
 
 loaded as (
@@ -152,4 +160,6 @@ final as (
 
 )
 
+-- after a resubmission, only the rows it can change (macros/scope.sql)
 select * from final
+where {{ in_scope('org', 'period') }}

@@ -1,4 +1,12 @@
 -- Outcome 3, effective interventions and services: statutory timeliness and ASCOT gain.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_scope',
+        scope_columns=['org', 'period'],
+    )
+}}
+
 with
 
 loaded as (
@@ -151,4 +159,6 @@ final as (
 
 )
 
+-- after a resubmission, only the rows it can change (macros/scope.sql)
 select * from final
+where {{ in_scope('org', 'period') }}

@@ -1,4 +1,12 @@
 -- Outcome 4, a valued and respected profession: satisfaction, retention and indicators.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_scope',
+        scope_columns=['org', 'period'],
+    )
+}}
+
 with
 
 loaded as (
@@ -145,4 +153,6 @@ final as (
 
 )
 
+-- after a resubmission, only the rows it can change (macros/scope.sql)
 select * from final
+where {{ in_scope('org', 'period') }}

@@ -1,3 +1,14 @@
+-- rebuilt by (org, period) slot after a resubmission (macros/scope.sql); a full build
+-- (--full-refresh) makes the table anew, so a changed column never reaches on_schema_change
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_scope',
+        scope_columns=['org', 'period'],
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 source as (
@@ -45,4 +56,6 @@ final as (
 
 )
 
+-- after a resubmission, only the slots it can change (macros/scope.sql)
 select * from final
+where {{ in_scope('org', 'period') }}

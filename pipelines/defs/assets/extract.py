@@ -2,6 +2,7 @@
 ODB pack, and the Community Planning partner pack (the LGD breakdowns only)."""
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from dagster import (
     AssetCheckResult,
@@ -18,13 +19,16 @@ from dagster import (
 from pipelines.defs.assets.metadata import OWNERS
 from pipelines.defs.partitions import period_partitions
 from pipelines.defs.resources import WarehouseResource
-from pipelines.extract import PackResult, write_pack
-from pipelines.extract.partner import CONSUMER as PARTNER_CONSUMER
+from pipelines.extract.consumers import COMMUNITY_PLANNING as PARTNER_CONSUMER
+from pipelines.extract.consumers import ODB
+
+if TYPE_CHECKING:  # the pack's libraries are imported when a pack is written
+    from pipelines.extract import PackResult
 
 PACK_KEY = AssetKey(["extracts", "odb_pack"])
 PARTNER_PACK_KEY = AssetKey(["extracts", "community_planning_pack"])
 GATE_CHECK = "publish_gate"
-CONSUMER = "ODB"
+CONSUMER = ODB
 # the asset that stands for each consumer's pack
 PACK_KEYS = {CONSUMER: PACK_KEY, PARTNER_CONSUMER: PARTNER_PACK_KEY}
 GATE_DESCRIPTION = (
@@ -78,6 +82,8 @@ def _pack_asset(
         description=description,
     )
     def pack(context: AssetExecutionContext, warehouse: WarehouseResource):
+        from pipelines.extract import write_pack
+
         result = write_pack(warehouse.settings, context.partition_key, consumer=consumer)
         yield AssetCheckResult(**gate_evaluation(result))
         if not result.ok:
@@ -87,7 +93,7 @@ def _pack_asset(
     return pack
 
 
-def gate_evaluation(result: PackResult) -> dict:
+def gate_evaluation(result: "PackResult") -> dict:
     """The gate's verdict, as a check result (in a run) or evaluation (``sws extract``)."""
     return {
         "asset_key": PACK_KEYS[result.consumer],
@@ -103,7 +109,7 @@ def gate_evaluation(result: PackResult) -> dict:
     }
 
 
-def pack_metadata(result: PackResult) -> dict:
+def pack_metadata(result: "PackResult") -> dict:
     return {
         "published_in": MetadataValue.path(str(result.out_dir)),
         "files": MetadataValue.md(

@@ -6,8 +6,10 @@ not ~200 single checks, which cost more Dagster events than the tests cost to ru
 (bench/README.md, "dbt tests as asset checks").
 """
 
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,9 @@ DBT_MODELS = AssetSelection.kind("dbt")
 NOT_PASSED = {"fail", "error", "warn"}
 # generic tests whose failing rows say what failed: a model's columns tested not null at once
 NAMES_WHAT_FAILED = {"not_null_columns": "nulls in"}
+# a run tag: the rows of the incremental measure models a dbt build rebuilds (a load's
+# planning.Scope, as JSON); a build without it rebuilds every row
+DBT_SCOPE_TAG = "sws/dbt_scope"
 
 
 class ManifestMissing(Exception):
@@ -69,13 +74,17 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
 
 
 def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    scope = context.run.tags.get(DBT_SCOPE_TAG)
     # unit tests check the models' logic, not the data: they run in the test suite instead
-    invocation = dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test", *dbt_vars()],
-        context=context,
-        # one target folder per warehouse: dbt's partial parse survives from run to run
-        target_path=warehouse.settings.dbt_target,
-    )
+    args = ["build", "--exclude-resource-type", "unit_test", *dbt_vars()]
+    # no scope: the incremental measure models are built whole, like every other model
+    with _environment(SWS_DBT_SCOPE=scope):
+        invocation = dbt.cli(
+            args if scope else [*args, "--full-refresh"],
+            context=context,
+            # one target folder per warehouse: dbt's partial parse survives from run to run
+            target_path=warehouse.settings.dbt_target,
+        )
     selected = context.selected_asset_check_keys
     database = working_copy(warehouse.settings.warehouse)
     try:
@@ -92,6 +101,27 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Wareh
         if invocation.process.poll() is None:
             invocation.process.terminate()
             invocation.process.wait()
+
+
+@contextmanager
+def _environment(**values: str | None) -> Iterator[None]:
+    """The variables set (None: unset) for the dbt process started inside (dagster-dbt passes
+    this process's environment on); restored after."""
+    before = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            _set(name, value)
+        yield
+    finally:
+        for name, value in before.items():
+            _set(name, value)
+
+
+def _set(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def dbt_test_checks(
