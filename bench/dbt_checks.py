@@ -148,7 +148,7 @@ def _build(design: str) -> None:
     )
 
 
-def _observations_per_model(invocation, selected):
+def _observations_per_model(invocation, selected, database=None):
     """The design before: one observation per tested model listing its tests."""
     from dagster import AssetObservation, MetadataValue
 

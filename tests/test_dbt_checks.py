@@ -157,8 +157,10 @@ def test_only_selected_checks_of_models_that_ran_are_reported():
 
 
 def test_a_failing_dbt_test_fails_its_models_check_in_the_instance(regional, tmp_path):
-    """A duplicate event in a copy of the shared warehouse: stg_dsf's key test fails, and its
-    check says so, as an error, naming the test; the models that did build keep passing."""
+    """A duplicate event and an event with no person in a copy of the shared warehouse:
+    stg_dsf's key test and its columns' not-null test fail, and its check says so, as an
+    error, naming the tests and the column with nulls; the models that did build keep
+    passing."""
     settings = regional[0]
     with pytest.MonkeyPatch.context() as monkeypatch:
         copy = use_home(monkeypatch, tmp_path / "copy")
@@ -168,6 +170,10 @@ def test_a_failing_dbt_test_fails_its_models_check_in_the_instance(regional, tmp
         shutil.copy(settings.home / "pseudonym.key", copy.home / "pseudonym.key")
         with connect(copy.warehouse) as con:
             con.execute("insert into returns.dsf (from returns.dsf limit 1)")
+            con.execute(
+                "update returns.dsf set person_key = null where event_id = "
+                "(select max(event_id) from returns.dsf)"
+            )
         instance = DagsterInstance.get()
         failed = execute_load(
             build_defs(copy),
@@ -188,5 +194,6 @@ def test_a_failing_dbt_test_fails_its_models_check_in_the_instance(regional, tmp
     failing = evaluation.metadata["failing"].value
     assert "unique_combination_of_columns_stg_dsf_org__event_id" in failing
     assert "(primary key)" in failing
+    assert "- `stg_dsf_not_null`: fail: nulls in person_key (1 rows)" in failing.splitlines()
     # the seeds were not rebuilt (only the models downstream of dsf): no check of theirs ran
     assert SEED_CHECK not in executions

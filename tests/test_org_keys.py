@@ -170,3 +170,45 @@ def test_keys_are_not_compared_beyond_their_scope(two_quarters, collection, org)
         assert set(q3["worker_id"]) & set(q4["worker_id"]), "no worker in both snapshots"
     outcomes = _load(settings, collections=(collection,))
     assert all(o.quarantined == 0 for o in outcomes.values()), outcomes
+
+
+def test_a_key_of_an_earlier_version_loaded_in_the_same_run_is_compared_too(two_quarters):
+    """Q3's v2 is refused whole, so Q3's v1 is checked and loaded in the run after the batch's
+    keys were compared at once: Q4's reuse of a v1 key is still found (the batch's comparison
+    knew only v2 and Q4)."""
+    settings = two_quarters
+    reused = _reuse(settings, "dsf")
+    refused = _path(settings, "dsf", period=Q3, version=2)
+    refused.write_text("not,the,header\n1,2,3\n")
+    outcomes = _load(settings, collections=("dsf",))
+    assert outcomes[refused.name].status == "refused"
+    q3 = _path(settings, "dsf", period=Q3).name
+    assert outcomes[q3].status == "loaded" and outcomes[q3].quarantined == 0
+    name = _path(settings, "dsf").name
+    assert outcomes[name].quarantined == 1
+    assert _quarantined(settings, name) == [(2, "event_id", "duplicate_key", reused)]
+
+
+@pytest.mark.parametrize("collection", ["dsf", "star"])
+def test_keys_of_a_batch_are_compared_at_once_and_files_clear_of_reuse_ask_nothing(
+    two_quarters, monkeypatch, collection
+):
+    """Only the files the batch's comparison found sharing a key are compared again, as they
+    are loaded: the one loaded first finds nothing, the other fails the reused row."""
+    from pipelines.ingest import keys
+
+    settings = two_quarters
+    _reuse(settings, "dsf")
+    asked = []
+    original = keys.quarantine_reused_keys
+
+    def counting(con, file, checked, *, known_free=False):
+        if not known_free:
+            asked.append(file.path.name)
+        return original(con, file, checked, known_free=known_free)
+
+    monkeypatch.setattr("pipelines.ingest.loader.quarantine_reused_keys", counting)
+    outcomes = _load(settings, collections=(collection,))
+    assert sum(o.quarantined for o in outcomes.values()) == (collection == "dsf")
+    sharing = [_path(settings, "dsf", period=period).name for period in (Q3, Q4)]
+    assert asked == (sharing if collection == "dsf" else [])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import polars as pl
 
 from pipelines.ingest.pseudonyms import KEY_FILE, load_key, pseudonymise
@@ -43,3 +46,28 @@ def test_the_environment_key_wins_and_nothing_is_written(tmp_path, monkeypatch):
     monkeypatch.setenv("SWS_PSEUDO_KEY", "secret from the vault")
     assert load_key(tmp_path) == b"secret from the vault"
     assert not (tmp_path / KEY_FILE).exists()
+
+
+def test_a_pseudonym_is_the_keyed_hmac_sha256_of_the_identifier_for_any_key_length():
+    rows = pl.DataFrame(
+        {"hcn": ["9434765919", None, "9434765919"], "worker_id": ["W1", "W2", None]}
+    )
+    for key in (b"k", b"x" * 64, b"a key longer than a block of SHA-256 " * 3):
+        out = pseudonymise(rows, key=key, org="BHSCT")
+
+        def expected(message: str, key: bytes = key) -> str:
+            return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()[:32]
+
+        person = expected("hcn:9434765919")
+        assert out["person_key"].to_list() == [person, None, person]
+        assert out["worker_key"].to_list() == [
+            expected("worker:BHSCT:W1"),
+            expected("worker:BHSCT:W2"),
+            None,
+        ]
+
+
+def test_identifiers_of_no_value_at_all_stay_empty():
+    rows = pl.DataFrame({"hcn": pl.Series([None, None], dtype=pl.String), "score": ["1", "2"]})
+    assert pseudonymise(rows, key=b"k", org="BHSCT")["person_key"].to_list() == [None, None]
+    assert pseudonymise(rows.head(0), key=b"k", org="BHSCT").columns == ["person_key", "score"]

@@ -14,6 +14,7 @@ checks those alone.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import duckdb
 import pandera.polars as pa
@@ -22,6 +23,7 @@ import polars as pl
 from contracts import CONTRACTS
 from contracts.files import ReturnFile
 from contracts.validate import SOURCE_ROW, CheckedReturn, mask_identifiers, unit_of
+from pipelines.ingest.frames import registered
 
 ORG_WIDE_KEYS = ("star", "ascot", "dsf", "raw")
 DUPLICATE_KEY = "duplicate_key"
@@ -38,25 +40,78 @@ def key_columns(model: type[pa.DataFrameModel]) -> tuple[str, ...]:
     return ()
 
 
+def reuse_free(
+    con: duckdb.DuckDBPyConnection, checked: list[tuple[ReturnFile, CheckedReturn]]
+) -> set[Path]:
+    """The files of a batch whose keys no other period of their org has: none loaded, and
+    none in the batch's other files. One query for the batch: ``quarantine_reused_keys`` need
+    not ask again for these, whatever of the batch is loaded before them, so long as what is
+    loaded comes from these files (the loader knows: a file checked later is not here)."""
+    keyed = [
+        (file, result)
+        for file, result in checked
+        if file.collection in ORG_WIDE_KEYS
+        and result.valid is not None
+        and not result.valid.is_empty()
+    ]
+    if not keyed:
+        return set()
+    collection = keyed[0][0].collection
+    if any(file.collection != collection for file, _ in keyed):
+        raise ValueError("a batch holds one collection")
+    key = list(key_columns(CONTRACTS[collection]))
+    new = pl.concat(
+        [
+            result.valid.select(
+                *key, org=pl.lit(file.org), period=pl.lit(file.period), path=pl.lit(str(file.path))
+            )
+            for file, result in keyed
+        ],
+        how="vertical_relaxed",
+    )
+    # within the batch: a key of one org in more than one period
+    shared = (
+        new.group_by("org", *key)
+        .agg(pl.col("period").n_unique().alias("periods"))
+        .filter(pl.col("periods") > 1)
+    )
+    clashing = set(new.join(shared, on=["org", *key], how="semi")["path"].unique())
+    with registered(con, "batch_keys", new):
+        loaded = con.sql(
+            f"select distinct n.path from batch_keys as n semi join returns.{collection} as r on "
+            + " and ".join(f"r.{c} = n.{c}" for c in key)
+            + " and r.org = n.org and r.period <> n.period"
+        ).fetchall()
+    clashing |= {path for (path,) in loaded}
+    return {file.path for file, _ in keyed if str(file.path) not in clashing}
+
+
 def quarantine_reused_keys(
-    con: duckdb.DuckDBPyConnection, file: ReturnFile, checked: CheckedReturn
+    con: duckdb.DuckDBPyConnection,
+    file: ReturnFile,
+    checked: CheckedReturn,
+    *,
+    known_free: bool = False,
 ) -> CheckedReturn:
-    """``checked`` with the rows reusing a key of the org's other loaded periods failed."""
+    """``checked`` with the rows reusing a key of the org's other loaded periods failed;
+    ``known_free``: ``reuse_free`` found it reuses none, so nothing is asked."""
     collection = file.collection
-    if collection not in ORG_WIDE_KEYS or checked.valid is None or checked.valid.is_empty():
+    if (
+        known_free
+        or collection not in ORG_WIDE_KEYS
+        or checked.valid is None
+        or checked.valid.is_empty()
+    ):
         return checked
     model = CONTRACTS[collection]
     key = key_columns(model)
-    con.register("new_keys", checked.valid.select(SOURCE_ROW, *key))
-    try:
+    with registered(con, "new_keys", checked.valid.select(SOURCE_ROW, *key)):
         reused = con.sql(
             f"select n.* from new_keys as n semi join returns.{collection} as r on "
             + " and ".join(f"r.{c} = n.{c}" for c in key)
             + " and r.org = $org and r.period <> $period",
             params={"org": file.org, "period": file.period},
         ).pl()
-    finally:
-        con.unregister("new_keys")
     if reused.is_empty():
         return checked
     failures = reused.select(

@@ -26,7 +26,8 @@ from contracts.landed import StillBeingWritten
 from contracts.validate import CheckedReturn, check_files
 from pipelines.ingest.archive import archive, was_purged
 from pipelines.ingest.file_versions import is_loaded, record_version, recorded_slots, walk
-from pipelines.ingest.keys import quarantine_reused_keys
+from pipelines.ingest.frames import registered
+from pipelines.ingest.keys import quarantine_reused_keys, reuse_free
 from pipelines.ingest.landing import BEING_WRITTEN, file_sha256, latest_file
 from pipelines.ingest.outcomes import LOAD_FAILED, LoadOutcome
 from pipelines.ingest.pseudonyms import check_key, pseudonymise, record_key, recorded_fingerprint
@@ -34,8 +35,10 @@ from pipelines.settings import file_limits
 from pipelines.warehouse import slot_rows
 
 # Returns of one collection are checked together, a batch of files at a time: each rule then
-# runs once per batch rather than once per file, and memory stays bounded.
-BATCH_BYTES = 256 * 2**20
+# runs once per batch rather than once per file, and memory stays bounded. Small enough that
+# a collection is several batches (SF5's biggest, star, is 161 MB): the next is checked while
+# this one is written, where one batch a collection was checked, then written, one core idle.
+BATCH_BYTES = 32 * 2**20
 
 Progress = Callable[[list[LoadOutcome]], None]
 log = logging.getLogger(__name__)
@@ -72,15 +75,16 @@ def load_slots(
         return files[0].slot not in recorded
 
     for batch, checked in _checked_batches(con, list(_batches(slots)), new):
+        free = _reuse_free(con, batch, checked)
         try:
             with _transaction(con):
                 loaded = [
-                    _load_slot(con, files, archive_dir, key, checked, new=new(files))
+                    _load_slot(con, files, archive_dir, key, checked, new=new(files), free=free)
                     for files in batch
                 ]
         except Exception:  # rolled back: the batch's slots are as they were
             loaded = [
-                _load_slot_alone(con, files, archive_dir, key, checked, new=new(files))
+                _load_slot_alone(con, files, archive_dir, key, checked, new=new(files), free=free)
                 for files in batch
             ]
         for slot_outcomes in loaded:  # reported once committed
@@ -138,6 +142,17 @@ def _checked_batches(con, batches: list[list[list[ReturnFile]]], new: Callable[.
             yield batch, checked
 
 
+def _reuse_free(con, batch: list[list[ReturnFile]], checked: dict[Path, CheckedReturn]):
+    """The batch's checked files that reuse no key of another period (``keys.reuse_free``);
+    should asking fail, none: each file is then asked alone, as it is loaded."""
+    latest = [latest_file(files) for files in batch]
+    try:
+        return reuse_free(con, [(f, checked[f.path]) for f in latest if f.path in checked])
+    except Exception as error:
+        log.warning("keys of the batch not compared at once (%s)", type(error).__name__)
+        return set()
+
+
 def _check(paths: list[Path]) -> dict[Path, CheckedReturn]:
     """The files checked together; should that fail, each alone, so one file's unexpected
     error is its own."""
@@ -180,12 +195,12 @@ def _transaction(con: duckdb.DuckDBPyConnection):
 
 
 def _load_slot_alone(
-    con, files: list[ReturnFile], archive_dir: Path, key: bytes, checked, *, new=False
+    con, files: list[ReturnFile], archive_dir: Path, key: bytes, checked, *, new=False, free=None
 ):
     """One slot in its own transaction; an unexpected error recorded as its latest file's."""
     try:
         with _transaction(con):
-            return _load_slot(con, files, archive_dir, key, checked, new=new)
+            return _load_slot(con, files, archive_dir, key, checked, new=new, free=free)
     except Exception as error:
         failed = isinstance(error, FileFailed) and error.__cause__ is not None
         file = error.file if failed else latest_file(files)
@@ -206,10 +221,12 @@ def _record_failure(con, file: ReturnFile, reason: str) -> None:
 
 
 def _load_slot(
-    con, files: list[ReturnFile], archive_dir: Path, key: bytes, checked, *, new=False
+    con, files: list[ReturnFile], archive_dir: Path, key: bytes, checked, *, new=False, free=None
 ) -> list:
     """``load_slot`` inside the caller's transaction; ``checked`` holds files checked already;
-    ``new``: see ``walk``."""
+    ``new``: see ``walk``; ``free``: files known to reuse no key (``_reuse_free``), emptied
+    once a file not among those checked is loaded (its keys were not compared)."""
+    free = set() if free is None else free
     archived = []
     for file in files:
         try:
@@ -223,35 +240,47 @@ def _load_slot(
     def unknown(file: ReturnFile, digest: str) -> LoadOutcome:
         if file not in archived:
             return LoadOutcome.of(file, BEING_WRITTEN)
-        result = checked.get(file.path) or _check_alone(file.path, file_limits())
+        result = checked.get(file.path)
+        if result is None:
+            result = _check_alone(file.path, file_limits())
+            free.clear()
         try:
-            return _load_file(con, file, digest, key, result)
+            return _load_file(con, file, digest, key, result, known_free=file.path in free)
         except Exception as error:
             raise FileFailed(file) from error
 
     return walk(con, files, unknown, new=new)
 
 
-def _load_file(con, file: ReturnFile, digest: str, key: bytes, checked) -> LoadOutcome:
+def _load_file(
+    con, file: ReturnFile, digest: str, key: bytes, checked, *, known_free=False
+) -> LoadOutcome:
     if checked.being_written or (checked.sha256 is not None and checked.sha256 != digest):
         return LoadOutcome.of(file, BEING_WRITTEN)  # it changed since: the next load has it
     received_at = dt.datetime.fromtimestamp(file.path.lstat().st_mtime)  # when it landed
     if checked.refused:
         record_version(con, file, digest, received_at, checked, is_current=False)
         return LoadOutcome.of(file, "refused", refused=checked.refused)
-    checked = write_slot(con, file, digest, received_at, checked, key)
+    checked = write_slot(con, file, digest, received_at, checked, key, known_free=known_free)
     return LoadOutcome.of(
         file, "loaded", rows=checked.rows, loaded=checked.passed, quarantined=checked.failed
     )
 
 
 def write_slot(
-    con, file: ReturnFile, digest: str, received_at, checked: CheckedReturn, key: bytes
+    con,
+    file: ReturnFile,
+    digest: str,
+    received_at,
+    checked: CheckedReturn,
+    key: bytes,
+    *,
+    known_free: bool = False,
 ) -> CheckedReturn:
     """A checked file's rows, keys already used elsewhere quarantined and the rest
     pseudonymised, made its slot's (a load, and a key rotation from the archive); the file's
-    result after that quarantine."""
-    checked = quarantine_reused_keys(con, file, checked)
+    result after that quarantine. ``known_free``: it reuses no key (``keys.reuse_free``)."""
+    checked = quarantine_reused_keys(con, file, checked, known_free=known_free)
     rows = slot_rows(
         file.collection,
         pseudonymise(checked.valid, key=key, org=file.org),
@@ -279,9 +308,8 @@ def replace_slot(con, file: ReturnFile, digest, received_at, checked: CheckedRet
             "where collection = ? and org = ? and period = ?",
             [collection, org, period],
         )
-    con.register("new_rows", rows)
-    con.execute(f"insert into returns.{collection} by name from new_rows")
-    con.unregister("new_rows")
+    with registered(con, "new_rows", rows):
+        con.execute(f"insert into returns.{collection} by name from new_rows")
     record_version(con, file, digest, received_at, checked, is_current=True, new=not has_version)
     if has_version:
         con.execute(
@@ -299,6 +327,5 @@ def replace_slot(con, file: ReturnFile, digest, received_at, checked: CheckedRet
         pl.lit(file.path.name).alias("file_name"),
         pl.all(),
     )
-    con.register("new_failures", failures)
-    con.execute("insert into ingest.quarantine by name from new_failures")
-    con.unregister("new_failures")
+    with registered(con, "new_failures", failures):
+        con.execute("insert into ingest.quarantine by name from new_failures")

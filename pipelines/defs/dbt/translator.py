@@ -107,12 +107,12 @@ def key_tests(manifest: Mapping[str, Any], node_id: str) -> set[str]:
     """Names of the node's primary-key tests: ``unique`` and ``unique_combination_of_columns``,
     and ``not_null`` on a column that is tested ``unique``."""
     tests = list(tests_of(manifest, node_id))
-    unique_columns = {t["column_name"] for t in tests if _macro(t) == "unique"}
+    unique_columns = {t["column_name"] for t in tests if macro_of(t) == "unique"}
     return {
         t["name"]
         for t in tests
-        if _macro(t) in KEY_TESTS
-        or (_macro(t) == "not_null" and t["column_name"] in unique_columns)
+        if macro_of(t) in KEY_TESTS
+        or (macro_of(t) == "not_null" and t["column_name"] in unique_columns)
     }
 
 
@@ -120,7 +120,8 @@ def is_contracted(node: Mapping[str, Any]) -> bool:
     return bool(node.get("contract", {}).get("enforced"))
 
 
-def _macro(test: Mapping[str, Any]) -> str | None:
+def macro_of(test: Mapping[str, Any]) -> str | None:
+    """The generic test a test node instantiates (None for a singular test)."""
     return (test.get("test_metadata") or {}).get("name")
 
 
