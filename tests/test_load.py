@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 from contextlib import redirect_stdout
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -15,6 +19,7 @@ from dagster import AssetCheckKey, AssetKey, DagsterInstance
 from contracts.files import parse_name
 from contracts.readers import read_return
 from pipelines.cli import main
+from pipelines.dbt_files import DBT_PROJECT_DIR, dbt_vars
 from pipelines.defs.definitions import build_defs
 from pipelines.defs.runs import execute_load
 from pipelines.ingest.planning import BUILD_MODELS_JOB, PlannedRun, plan_load
@@ -484,3 +489,37 @@ def test_a_warehouse_held_by_another_program_is_one_clear_line(sws_home, sws):
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.parametrize(
+    ("scope", "refused"),
+    [
+        ({"orgs": ["BHSCT", "REGION"], "from_period": "2025-26-Q4"}, None),
+        ({"orgs": ["BHSCT') or ('1' = '1"], "from_period": None}, "BHSCT') or ('1' = '1"),
+        ({"orgs": ["bhsct"], "from_period": None}, "bhsct"),
+        ({"orgs": ["BHSCT"], "from_period": "2025-26-Q5"}, "2025-26-Q5"),
+    ],
+)
+def test_the_scope_reaches_sql_only_as_org_codes_and_periods(regional, tmp_path, scope, refused):
+    """dbt_project/macros/scope.sql writes the load's scope into SQL: anything in it but an
+    org code or a period stops the build, before any SQL runs."""
+    settings = regional[0]
+    env = {**os.environ, "SWS_HOME": str(settings.home), "SWS_DBT_SCOPE": json.dumps(scope)}
+    dbt = Path(sys.executable).with_name("dbt")
+    project = ("--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR))
+    target = ("--target-path", str(tmp_path))
+    result = subprocess.run(
+        [str(dbt), "compile", "--select", "int_dsf_events", *project, *target, *dbt_vars()],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if refused is None:
+        assert result.returncode == 0, result.stdout
+        [sql] = [p.read_text() for p in tmp_path.glob("compiled/**/int_dsf_events.sql")]
+        assert "org in ('BHSCT', 'REGION')" in sql
+        assert "period >= '2025-26-Q4'" in sql
+    else:
+        assert result.returncode != 0
+        assert f"SWS_DBT_SCOPE: not an org or period: {refused}" in result.stdout
