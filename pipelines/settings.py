@@ -7,6 +7,8 @@ import functools
 import os
 import shutil
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,27 @@ def sws_config() -> dict[str, Any]:
     """``[tool.sws]`` of pyproject.toml: policy, not code."""
     with PYPROJECT.open("rb") as handle:
         return tomllib.load(handle)["tool"]["sws"]
+
+
+@contextmanager
+def environment(**values: str | None) -> Iterator[None]:
+    """The environment variables set (None: unset) while the block runs; restored after
+    (a child process started inside inherits them)."""
+    before = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            _set_variable(name, value)
+        yield
+    finally:
+        for name, value in before.items():
+            _set_variable(name, value)
+
+
+def _set_variable(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def file_limits() -> Limits:

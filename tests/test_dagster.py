@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import duckdb
+import pytest
 from dagster import AssetKey, DagsterInstance, Definitions, PartitionKeyRange, materialize
 
 from contracts.periods import accepted_periods
@@ -190,3 +191,25 @@ def test_the_definitions_import_none_of_the_packs_libraries():
     code = "import sys, pipelines.defs.definitions; print('gptables' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "False"
+
+
+def test_a_load_parses_into_a_new_target_ahead_of_its_build_once(sws_home, monkeypatch):
+    """A first load in a home: dbt parses into the home's target while the ingest runs (the
+    block), and the build finds it done; a current parse is not done again."""
+    from pipelines.defs.dbt import resources
+
+    target = sws_home.dbt_target
+    with resources.parse_ahead(target):
+        assert list(resources._parsing) == [target]  # running beside the block
+        resources.parsed(target)  # what a build waits for
+        assert not resources._parsing
+        assert (target / resources.PARTIAL_PARSE).exists()
+    monkeypatch.setattr(resources, "dbt_cli", lambda: pytest.fail("parsed again"))
+    with resources.parse_ahead(target):
+        assert not resources._parsing
+    os.utime(target / resources.PARTIAL_PARSE, (0, 0))  # older than the project: parse again
+    with (
+        pytest.raises(pytest.fail.Exception, match="parsed again"),
+        resources.parse_ahead(target),
+    ):
+        pass

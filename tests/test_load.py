@@ -404,6 +404,40 @@ def test_dbt_tests_are_reported_as_one_check_per_model(regional):
     assert not instance.fetch_observations(AssetKey(["marts", "outcome1"]), limit=1).records
 
 
+def test_a_ranged_ingest_run_plans_one_event_for_its_partitions(regional):
+    """`sws load` plans a run's partitions in one event (each is a SQLite write); each
+    partition is still materialised on its own, and the switch ends with the load."""
+    from dagster import DagsterEventType
+
+    from pipelines.cli import PLANNED_AS_SUBSETS
+
+    instance = DagsterInstance.get()
+    star = AssetKey(["returns", "star"])
+
+    def plans_of(run):
+        return [
+            record.event_log_entry.dagster_event.event_specific_data
+            for record in instance.get_records_for_run(
+                run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION_PLANNED
+            ).records
+            if record.event_log_entry.dagster_event.asset_key == star
+        ]
+
+    first = next(r for r in reversed(instance.get_runs()) if plans_of(r))  # the first load's
+    star_plans = plans_of(first)
+    settings, report, _, _ = regional
+    files = [parse_name(settings.landing / f.path) for f in report.files]
+    landed = {(f.org, f.period) for f in files if f.collection == "star"}  # the first load's
+    assert len(star_plans) == 1 and star_plans[0].partition is None
+    assert len(star_plans[0].partitions_subset.get_partition_keys()) == len(landed) > 1
+    materialised = instance.get_records_for_run(
+        first.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION
+    ).records
+    partitions = [r.event_log_entry.dagster_event.partition for r in materialised]
+    assert len([p for p in partitions if p]) == len(landed)
+    assert PLANNED_AS_SUBSETS not in os.environ
+
+
 def test_a_nil_return_loads_no_rows(regional, changed):
     settings, _, _, _ = regional
     nil = changed["nil"]

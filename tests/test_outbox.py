@@ -13,11 +13,13 @@ import pytest
 
 from contracts.files import parse_name
 from contracts.limits import EXCEL_MAX_ROWS
+from pipelines.failures import failures_of
 from pipelines.feedback.failures_book import BY_RULE_SHEET, FAILURES_SHEET
 from pipelines.feedback.outbox import (
     OutboxPolicy,
     annotated_name,
     failures_book_name,
+    write_missing_books,
     write_outboxes,
 )
 from pipelines.ingest.landing import discover, file_sha256
@@ -281,6 +283,52 @@ def test_a_load_that_changes_nothing_writes_nothing_until_a_receipt_is_missing(s
     assert json.loads(receipt.read_text())["status"] == "loaded"
 
 
+def test_a_run_of_a_longer_load_leaves_the_failures_lists_to_its_end(sws_home):
+    """``sws load``'s runs (one per return) each write receipts; each failures list is
+    written once, when the load ends, not once per run."""
+    _three_trusts(sws_home)
+    lists = {
+        org: sws_home.outbox / org / PERIOD / failures_book_name(org, PERIOD) for org in TRUSTS
+    }
+    expected = {org: _cells(book) for org, book in lists.items()}
+    for book in lists.values():
+        book.unlink()
+    lists["NHSCT"].write_text("out of date")  # a list from before the run
+    _land(sws_home, "BHSCT", _dsf("BHSCT"), version=2)  # BHSCT's v2 is clean
+    slots, _ = discover(sws_home.landing)
+    with connect(sws_home.warehouse) as con:
+        outcomes = load_slots(con, list(slots.values()), archive_dir=sws_home.archive, key=b"k")
+    written = write_outboxes(sws_home, outcomes, policy=OWNER_ONLY, books=False)
+    assert written == [sws_home.outbox / "BHSCT" / PERIOD]
+    assert (written[0] / "receipt_dsf_BHSCT_2025-26-Q1_v2.csv.json").exists()
+    assert not lists["BHSCT"].exists()  # out of date: gone until the load ends
+    assert lists["NHSCT"].read_text() == "out of date"  # not this run's folder
+    lists["NHSCT"].unlink()
+    assert write_missing_books(sws_home, policy=OWNER_ONLY) == [
+        sws_home.outbox / org / PERIOD for org in TRUSTS
+    ]
+    assert _sheet(lists["BHSCT"], FAILURES_SHEET)[1:] == []  # v2 replaced the failing v1
+    assert _cells(lists["NHSCT"]) == expected["NHSCT"]
+    assert _cells(lists["SHSCT"]) == expected["SHSCT"]  # its refused file, as before
+    assert _mode(lists["SHSCT"]) == 0o600
+    assert write_missing_books(sws_home, policy=OWNER_ONLY) == []  # none missing now
+
+
+def test_missing_failures_lists_are_written_only_in_real_folders_with_receipts(sws_home, tmp_path):
+    _three_trusts(sws_home)
+    elsewhere = tmp_path / "elsewhere" / PERIOD
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "receipt_dsf_EVIL_2025-26-Q1.csv.json").write_text("{}")
+    (sws_home.outbox / "EVIL").symlink_to(elsewhere.parent)  # a link is not followed
+    (sws_home.outbox / "NHSCT" / "2024-25-Q4").mkdir()  # no receipt: nothing of the org's
+    book = sws_home.outbox / "NHSCT" / PERIOD / failures_book_name("NHSCT", PERIOD)
+    book.unlink()
+    assert write_missing_books(sws_home, policy=OWNER_ONLY) == [book.parent]
+    assert book.exists()
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["receipt_dsf_EVIL_2025-26-Q1.csv.json"]
+    assert not any((sws_home.outbox / "NHSCT" / "2024-25-Q4").iterdir())
+
+
 def test_a_return_larger_than_the_limit_gets_the_failures_list_only(sws_home):
     _three_trusts(sws_home, OutboxPolicy(annotate_max_rows=1))  # the return has 2 rows
     folder = sws_home.outbox / "BHSCT" / PERIOD
@@ -365,6 +413,9 @@ def test_every_load_through_dagster_leaves_each_org_its_outbox(regional):
         rows = _sheet(folder / failures_book_name(org, period), FAILURES_SHEET)[1:]
         assert {f"_{org}_" in r[0] for r in rows} <= {True}
         assert {r[2] for r in rows} <= {period}
+        # written once the load's last run had loaded every return: all of them listed
+        with connect(settings.warehouse, read_only=True) as con:
+            assert len(rows) == failures_of(con, org=org, period=period).height
     assert _mode(settings.outbox) == 0o700
 
 

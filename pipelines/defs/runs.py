@@ -7,7 +7,12 @@ from collections.abc import Callable
 
 from dagster import AssetSelection, DagsterInstance, Definitions
 
-from pipelines.defs.assets.ingest import FILE_VERSIONS, ingest_asset_key
+from pipelines.defs.assets.ingest import (
+    BOOKS_AT_END,
+    FILE_VERSIONS,
+    OUTBOX_BOOKS_TAG,
+    ingest_asset_key,
+)
 from pipelines.defs.dbt.assets import DBT_MODELS, DBT_SCOPE_TAG
 from pipelines.defs.partitions import slot_key
 from pipelines.ingest.planning import PlannedRun
@@ -38,13 +43,17 @@ def execute_load(
     run_config: dict,
     progress: Callable[[str], None] = lambda message: None,
 ) -> list[str]:
-    """Execute the planned runs in this process; one line for each run that failed."""
+    """Execute the planned runs in this process; one line for each run that failed.
+
+    The Trusts' failures lists are left to the caller (``write_missing_books`` once the
+    load ends): each ingest run would otherwise rewrite the lists of every folder it touches.
+    """
     failed = []
     for number, run in enumerate(runs, start=1):
         progress(f"[{number}/{len(runs)}] {run.describe()}")
         result = defs.resolve_job_def(run.job_name).execute_in_process(
             instance=instance,
-            tags=run_tags(run),
+            tags=run_tags(run) | {OUTBOX_BOOKS_TAG: BOOKS_AT_END},
             run_config=run_config,
             raise_on_error=False,
             asset_selection=_models_downstream_of(defs, run.models_of),

@@ -8,7 +8,8 @@ asset, which calls ``write_outboxes``) leaves each org with a return in it
   SHA-256, rows in / loaded / quarantined, or why it was refused or that a later version
   superseded it, and when it was received and loaded;
 - ``failures_<ORG>_<period>.xlsx``: every failure of the org's current returns of the period
-  and its refused files, from the warehouse (identifiers masked), as ``sws failures --xlsx``;
+  and its refused files, from the warehouse (identifiers masked), as ``sws failures --xlsx``
+  (``sws load``, one run per return, writes it once, after its last run: ``write_missing_books``);
 - ``<file>_annotated.xlsx`` for each return with failing rows: the Trust's own file (the
   archived copy) with each failing cell marked and explained, to fix and submit again; for a
   refused file, a one-sheet workbook saying why. Writing a workbook costs time (about 15 s per
@@ -93,10 +94,19 @@ def annotated_name(file_name: str) -> str:
 
 
 def write_outboxes(
-    settings: Settings, outcomes: Iterable[LoadOutcome], *, policy: OutboxPolicy | None = None
+    settings: Settings,
+    outcomes: Iterable[LoadOutcome],
+    *,
+    policy: OutboxPolicy | None = None,
+    books: bool = True,
 ) -> list[Path]:
     """The outbox of every (org, period) with a file loaded or refused in ``outcomes``, or
-    with a receipt missing (a load whose outboxes were not written); the folders written."""
+    with a receipt missing (a load whose outboxes were not written); the folders written.
+
+    ``books=False``: each folder's failures list is removed, not rewritten, for
+    ``write_missing_books`` to write once a load of several runs ends (``sws load``: one
+    run per return would otherwise rewrite the same list once for each).
+    """
     policy = policy or OutboxPolicy.configured()
     gids = policy.gids
     outcomes = list(outcomes)
@@ -121,9 +131,35 @@ def write_outboxes(
             folder = settings.outbox / org / period
             private_dir(folder, top=settings.outbox / org, gid=gids.get(org))
             limit = policy.annotate_max_rows if annotate else -1  # -1: no copy of rows
-            _write_folder(settings, con, folder, org, period, group, limit, gids.get(org))
+            _write_folder(settings, con, folder, org, period, group, limit, gids.get(org), books)
             written.append(folder)
     return written
+
+
+def write_missing_books(settings: Settings, *, policy: OutboxPolicy | None = None) -> list[Path]:
+    """The failures list of every outbox folder that has receipts but no list: one removed by
+    ``write_outboxes(books=False)``, or by a load stopped before it was written again."""
+    gids = (policy or OutboxPolicy.configured()).gids
+    due = [
+        (folder, org.name, folder.name)
+        for org in _folders(settings.outbox)
+        for folder in _folders(org)
+        if not (folder / failures_book_name(org.name, folder.name)).exists()
+        and any(folder.glob(_receipt_name("*")))
+    ]
+    if not due:
+        return []
+    with connect(settings.warehouse, read_only=True) as con:
+        for folder, org, period in due:
+            _write_book(con, folder, org, period, gids.get(org))
+    return [folder for folder, _, _ in due]
+
+
+def _folders(path: Path) -> list[Path]:
+    """The real folders in ``path`` (a link is not followed)."""
+    if not path.is_dir() or path.is_symlink():
+        return []
+    return sorted(p for p in path.iterdir() if p.is_dir() and not p.is_symlink())
 
 
 def _receipts_exist(settings: Settings, outcome: LoadOutcome) -> bool:
@@ -134,11 +170,12 @@ def _receipt_name(file_name: str, suffix: str = ".json") -> str:
     return f"receipt_{file_name}{suffix}"
 
 
-def _write_folder(settings, con, folder: Path, org, period, group, max_rows, gid) -> None:
+def _write_folder(settings, con, folder: Path, org, period, group, max_rows, gid, book) -> None:
     records = _records(con, org, period)
-    book = folder / failures_book_name(org, period)
-    write_failures_book(book, failures_of(con, org=org, period=period), org=org, period=period)
-    private_file(book, gid=gid)
+    if book:
+        _write_book(con, folder, org, period, gid)
+    else:  # out of date: written once the load ends (write_missing_books)
+        (folder / failures_book_name(org, period)).unlink(missing_ok=True)
     for outcome in group:
         if outcome.status != "superseded":
             _annotate(settings, con, folder, outcome, records, max_rows, gid)
@@ -151,6 +188,12 @@ def _write_folder(settings, con, folder: Path, org, period, group, max_rows, gid
         )
         text = _as_text(receipt, annotated=annotated)
         write_private_text(folder / _receipt_name(outcome.file, ".txt"), text, gid=gid)
+
+
+def _write_book(con, folder: Path, org: str, period: str, gid: int | None) -> None:
+    book = folder / failures_book_name(org, period)
+    write_failures_book(book, failures_of(con, org=org, period=period), org=org, period=period)
+    private_file(book, gid=gid)
 
 
 def _records(con: duckdb.DuckDBPyConnection, org: str, period: str) -> dict[tuple, dict]:

@@ -45,6 +45,10 @@ FILE_VERSIONS = AssetKey(["ingest", "file_versions"])
 warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=BetaWarning)
 SINGLE_RUN = BackfillPolicy.single_run()
 TOP_REASONS = 5
+# a run tag: BOOKS_AT_END when the process that runs it writes the failures lists itself
+# after its last run (``sws load``); a run without it writes them
+OUTBOX_BOOKS_TAG = "sws/outbox_books"
+BOOKS_AT_END = "at_end"
 
 
 def ingest_asset_key(collection: str) -> AssetKey:
@@ -109,8 +113,10 @@ def build_ingest_asset(collection: str) -> AssetsDefinition:
                 reasons = _top_reasons(con, collection, outcomes)
         except KeyMismatch as error:
             raise Failure(description=str(error), allow_retries=False) from None
-        # each Trust's receipts and failures, from the warehouse just published
-        outboxes = write_outboxes(warehouse.settings, outcomes, policy=outbox_policy)
+        # each Trust's receipts and failures, from the warehouse just published (a run of a
+        # load of several leaves the failures lists to the load's end: OUTBOX_BOOKS_TAG)
+        books = context.run.tags.get(OUTBOX_BOOKS_TAG) != BOOKS_AT_END
+        outboxes = write_outboxes(warehouse.settings, outcomes, policy=outbox_policy, books=books)
         yield MaterializeResult(metadata=_metadata(outcomes) | {"outboxes": len(outboxes)})
         yield _contract_result(outcomes, reasons)
         # the same turn recorded these files' versions: the models read them from there

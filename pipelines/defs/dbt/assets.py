@@ -6,10 +6,8 @@ not ~200 single checks, which cost more Dagster events than the tests cost to ru
 (bench/README.md, "dbt tests as asset checks").
 """
 
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from dagster import (
 from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.dbt_files import dbt_vars
+from pipelines.defs.dbt.resources import parsed
 from pipelines.defs.dbt.translator import (
     DBT_TESTS_CHECK,
     TRANSLATOR,
@@ -37,6 +36,7 @@ from pipelines.defs.dbt.translator import (
     tested_nodes,
 )
 from pipelines.defs.resources import WarehouseResource
+from pipelines.settings import environment
 from pipelines.warehouse import working_copy, writing
 
 # every dbt node is one multi-asset: seeds, staging, intermediate models and marts
@@ -75,10 +75,12 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
 
 def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     scope = context.run.tags.get(DBT_SCOPE_TAG)
+    parsed(warehouse.settings.dbt_target)  # two dbt commands never share a target folder
     # unit tests check the models' logic, not the data: they run in the test suite instead
     args = ["build", "--exclude-resource-type", "unit_test", *dbt_vars()]
     # no scope: the incremental measure models are built whole, like every other model
-    with _environment(SWS_DBT_SCOPE=scope):
+    # (dagster-dbt passes this process's environment on to dbt)
+    with environment(SWS_DBT_SCOPE=scope):
         invocation = dbt.cli(
             args if scope else [*args, "--full-refresh"],
             context=context,
@@ -101,27 +103,6 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Wareh
         if invocation.process.poll() is None:
             invocation.process.terminate()
             invocation.process.wait()
-
-
-@contextmanager
-def _environment(**values: str | None) -> Iterator[None]:
-    """The variables set (None: unset) for the dbt process started inside (dagster-dbt passes
-    this process's environment on); restored after."""
-    before = {name: os.environ.get(name) for name in values}
-    try:
-        for name, value in values.items():
-            _set(name, value)
-        yield
-    finally:
-        for name, value in before.items():
-            _set(name, value)
-
-
-def _set(name: str, value: str | None) -> None:
-    if value is None:
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = value
 
 
 def dbt_test_checks(
