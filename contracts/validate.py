@@ -7,6 +7,7 @@ a row of a failing unit that passed on its own fails with the unit's rule.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
@@ -84,11 +85,7 @@ def check_files(
     waiting: list[CheckedReturn] = []  # in order, not yet yielded
     pending: list[_Read] = []  # read, not yet checked
     pending_rows = 0
-    for path in paths:
-        result = CheckedReturn(path=path.path if isinstance(path, ReturnFile) else path)
-        if isinstance(path, ReturnFile):
-            result.file = path
-        read = _read(result, in_landing, limits, digest)
+    for result, read in _read_ahead(paths, in_landing, limits, digest):
         if read is not None and pending_rows + read.frame.height > BATCH_ROWS:
             _check_pending(pending)
             pending_rows = 0
@@ -103,6 +100,30 @@ def check_files(
             waiting.clear()
     _check_pending(pending)
     yield from waiting
+
+
+def _read_ahead(
+    paths: Sequence[Path | ReturnFile], in_landing: bool, limits: Limits | None, digest: bool
+) -> Iterator[tuple[CheckedReturn, _Read | None]]:
+    """Each path's result and read, in order; the next file is read in a thread while the
+    caller checks this one (polars reads and checks outside the GIL: one alone keeps about
+    one core busy). One file ahead at most, so memory stays bounded."""
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        ahead = None
+        for path in paths:
+            result = CheckedReturn(path=path.path if isinstance(path, ReturnFile) else path)
+            if isinstance(path, ReturnFile):
+                result.file = path
+            following = reader.submit(_read_into, result, in_landing, limits, digest)
+            if ahead is not None:
+                yield ahead.result()
+            ahead = following
+        if ahead is not None:
+            yield ahead.result()
+
+
+def _read_into(result: CheckedReturn, in_landing, limits, digest):
+    return result, _read(result, in_landing, limits, digest)
 
 
 # A CSV's integer columns are read as numbers where every value of them reads as one: their

@@ -98,7 +98,9 @@ def test_results_come_before_every_file_is_read(tmp_path, monkeypatch):
     )
     results = check_files(paths)
     next(results)
-    assert len(set(read)) == 2  # the first file, and the one that filled the batch
+    # the first file, the one that filled the batch, and at most the one read ahead meanwhile
+    assert 2 <= len(set(read)) <= 3 < len(paths)
+    assert [r.path for r in results] == paths[1:]  # in order all the same
 
 
 def test_refused_files_in_a_batch_do_not_stop_the_others(tmp_path):
