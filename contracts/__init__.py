@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import importlib
 
+# each collection's model, by where it is: the names alone need no import of pandera
 MODELS = {
     "star": "contracts.star:StarReturn",
     "ascot": "contracts.ascot:AscotReturn",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -53,6 +54,8 @@ class Contract:
     rules: tuple[Rule, ...]  # column by column, as pandera would run them
     types: tuple[tuple[str, str | None], ...]  # each column and the type it reads as (or text)
     unit: tuple[str, str] | None  # the column grouping rows into a whole unit, and its rule
+    doc: str  # the model's own docstring (returns.md's wording), cleaned
+    model: str  # where the model is: "module:ClassName"
 
 
 def contract(collection: str) -> Contract:
@@ -82,7 +85,16 @@ def describe(model) -> Contract:
                 unit = (name, check.name)
         type_name = next((c.name for c in column.checks if c.name in PARSERS), None)
         types.append((name, type_name))
-    return Contract(schema.name, tuple(schema.columns), tuple(rules), tuple(types), unit)
+    return Contract(
+        schema.name,
+        tuple(schema.columns),
+        tuple(rules),
+        tuple(types),
+        unit,
+        # its own, not pandera's (getdoc would inherit one)
+        inspect.cleandoc(model.__doc__ or ""),
+        f"{model.__module__}:{model.__name__}",
+    )
 
 
 def _rule_name(check) -> str:
@@ -162,6 +174,8 @@ def to_json(described: Contract) -> dict:
         "rules": [[r.column, r.name, [list(s) for s in r.statistics]] for r in described.rules],
         "types": [list(t) for t in described.types],
         "unit": described.unit,
+        "doc": described.doc,
+        "model": described.model,
     }
 
 
@@ -175,6 +189,8 @@ def from_json(data: dict) -> Contract:
         ),
         tuple((column, type_name) for column, type_name in data["types"]),
         None if data["unit"] is None else tuple(data["unit"]),
+        data["doc"],
+        data["model"],
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from contracts import CONTRACTS, reference
+from contracts import MODELS, reference
 from contracts.periods import Period
 from pipelines.ingest.landing import discover
 from pipelines.settings import sws_config
@@ -53,7 +53,7 @@ def submission_status(
     versions = _file_versions(warehouse, period)
     slots, _ = discover(landing) if landing.is_dir() else ({}, [])
     waiting = {slot for slot in slots if slot[2] == period}
-    expected = {(c, o) for c in CONTRACTS for o in expected_orgs(c)}
+    expected = {(c, o) for c in MODELS for o in expected_orgs(c)}
     present = {(c, o) for c, o, _ in versions} | {(c, o) for c, o, _ in waiting}
     rows = []
     for collection, org in sorted(expected | present):

@@ -212,3 +212,26 @@ def test_keys_of_a_batch_are_compared_at_once_and_files_clear_of_reuse_ask_nothi
     assert sum(o.quarantined for o in outcomes.values()) == (collection == "dsf")
     sharing = [_path(settings, "dsf", period=period).name for period in (Q3, Q4)]
     assert asked == (sharing if collection == "dsf" else [])
+
+
+def test_each_returns_key_is_its_contracts_duplicate_key_rule():
+    """Read from the contract's cached description (a load imports no pandera): the same
+    columns as the pandera model's ``duplicate_key`` check, its own column first."""
+    import contracts
+    from pipelines.ingest.keys import key_columns
+
+    expected = {
+        "star": ("reading_id", "area_code"),
+        "ascot": ("assessment_id",),
+        "dsf": ("event_id",),
+        "raw": ("response_id", "item_code"),
+        "workforce": ("worker_id",),
+        "indicators": ("indicator_code",),
+    }
+    for collection, model in contracts.CONTRACTS.items():
+        key = key_columns(collection)
+        assert key == expected[collection]
+        for name, column in model.to_schema().columns.items():
+            for check in column.checks:
+                if check.name == "duplicate_key":
+                    assert key[0] == name and set(key) == set(check.statistics["key"])

@@ -20,7 +20,7 @@ ingest_jobs = [
         description=f"Load {collection} returns from the landing folder.",
         tags=WRITES_WAREHOUSE,
     )
-    for collection in contracts.CONTRACTS
+    for collection in contracts.MODELS
 ]
 
 # What the landing sensor runs for one new file: its partition and everything built from it.
@@ -35,7 +35,7 @@ land_jobs = [
         description=f"Load one {collection} return and rebuild the models that depend on it.",
         tags=WRITES_WAREHOUSE,
     )
-    for collection in contracts.CONTRACTS
+    for collection in contracts.MODELS
 ]
 
 odb_pack_job = define_asset_job(

@@ -40,8 +40,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.linalg import null_space
-from scipy.optimize import linprog
 
 WIDTH_TOLERANCE = 1e-6  # an interval narrower than this is a single value
 PAIRED = 12  # pairs are tried among this many smallest candidates
@@ -251,6 +249,8 @@ class _System:
         """Part of the quantity's range, quick: the feasible segment through the true values,
         along the quantity's steepest direction that keeps every equation and every bound the
         true values sit on (a count at 0, an on-time count equal to its due count)."""
+        from scipy.linalg import null_space  # imported here: `sws load` needs no scipy
+
         at = float(self.c @ self.x)
         at_floor = np.isclose(self.x, self.floor)
         tight = np.isclose(self.a_le @ self.x, self.b_le)
@@ -281,6 +281,8 @@ class _System:
             "bounds": [(None if np.isinf(f) else f, None) for f in self.floor],
             "method": "highs",
         }
+        from scipy.optimize import linprog
+
         at = float(self.c @ self.x)
         ends = []
         for sense in (-1.0, 1.0):

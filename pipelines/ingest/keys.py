@@ -17,10 +17,9 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-import pandera.polars as pa
 import polars as pl
 
-from contracts import CONTRACTS
+from contracts.contract import contract
 from contracts.files import ReturnFile
 from contracts.validate import SOURCE_ROW, CheckedReturn, mask_identifiers, unit_of
 from pipelines.ingest.frames import registered
@@ -30,13 +29,12 @@ DUPLICATE_KEY = "duplicate_key"
 
 
 @cache
-def key_columns(model: type[pa.DataFrameModel]) -> tuple[str, ...]:
+def key_columns(collection: str) -> tuple[str, ...]:
     """The columns of the contract's ``duplicate_key`` rule, its own column first."""
-    for name, column in model.to_schema().columns.items():
-        for check in column.checks:
-            if check.name == DUPLICATE_KEY:
-                key = tuple(check.statistics["key"])
-                return (name, *(c for c in key if c != name))
+    for rule in contract(collection).rules:
+        if rule.name == DUPLICATE_KEY:
+            key = tuple(dict(rule.statistics)["key"])
+            return (rule.column, *(c for c in key if c != rule.column))
     return ()
 
 
@@ -59,7 +57,7 @@ def reuse_free(
     collection = keyed[0][0].collection
     if any(file.collection != collection for file, _ in keyed):
         raise ValueError("a batch holds one collection")
-    key = list(key_columns(CONTRACTS[collection]))
+    key = list(key_columns(collection))
     new = pl.concat(
         [
             result.valid.select(
@@ -103,8 +101,7 @@ def quarantine_reused_keys(
         or checked.valid.is_empty()
     ):
         return checked
-    model = CONTRACTS[collection]
-    key = key_columns(model)
+    key = key_columns(collection)
     with registered(con, "new_keys", checked.valid.select(SOURCE_ROW, *key)):
         reused = con.sql(
             f"select n.* from new_keys as n semi join returns.{collection} as r on "
@@ -120,7 +117,7 @@ def quarantine_reused_keys(
         pl.lit(DUPLICATE_KEY).alias("rule"),
         pl.col(key[0]).cast(pl.String).alias("value"),
     )
-    failures = pl.concat([failures, _rest_of_units(model, checked.valid, reused)])
+    failures = pl.concat([failures, _rest_of_units(collection, checked.valid, reused)])
     checked.failures = pl.concat([checked.failures, mask_identifiers(failures)]).sort(
         "row", "column", "rule"
     )
@@ -130,11 +127,9 @@ def quarantine_reused_keys(
     return checked
 
 
-def _rest_of_units(
-    model: type[pa.DataFrameModel], valid: pl.DataFrame, reused: pl.DataFrame
-) -> pl.DataFrame:
+def _rest_of_units(collection: str, valid: pl.DataFrame, reused: pl.DataFrame) -> pl.DataFrame:
     """The other rows of a reading or questionnaire some of whose rows reuse a key."""
-    unit = unit_of(model)
+    unit = unit_of(contract(collection))
     schema = {"row": pl.Int64, "column": pl.String, "rule": pl.String, "value": pl.String}
     if unit is None:
         return pl.DataFrame(schema=schema)

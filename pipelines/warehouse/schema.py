@@ -8,6 +8,7 @@ import duckdb
 import polars as pl
 
 import contracts
+from contracts.contract import contract
 from contracts.validate import FAILURE_SCHEMA, typed
 from pipelines.ingest.pseudonyms import pseudonymise
 
@@ -81,7 +82,7 @@ create table if not exists ingest.purged_files (
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(INGEST_DDL)
     con.execute(USAGE_DDL)
-    for collection in contracts.CONTRACTS:
+    for collection in contracts.MODELS:
         empty = slot_rows(collection, loaded_shape(collection), org="", period="", version=0)
         con.register("empty_rows", empty)
         con.execute(f"create table if not exists returns.{collection} as from empty_rows limit 0")
@@ -90,9 +91,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def loaded_shape(collection: str) -> pl.DataFrame:
     """An empty frame with the columns and types a collection's loaded rows have."""
-    model = contracts.CONTRACTS[collection]
-    empty = pl.DataFrame(schema={c: pl.String for c in model.to_schema().columns})
-    return pseudonymise(typed(model, empty, pl.DataFrame(schema=FAILURE_SCHEMA)), key=b"", org="")
+    described = contract(collection)  # not its pandera model: a load need not import pandera
+    empty = pl.DataFrame(schema=dict.fromkeys(described.columns, pl.String))
+    failures = pl.DataFrame(schema=FAILURE_SCHEMA)
+    return pseudonymise(typed(described, empty, failures), key=b"", org="")
 
 
 def slot_rows(collection: str, rows: pl.DataFrame, *, org: str, period: str, version: int):

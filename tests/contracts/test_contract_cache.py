@@ -37,6 +37,8 @@ def test_a_description_holds_every_rule_type_and_unit():
     assert dict(star.types)["hcn"] is None
     assert star.unit == ("reading_id", "incomplete_reading")
     assert describe(CONTRACTS["dsf"]).unit is None
+    assert star.model == "contracts.star:StarReturn"  # the asset's description, without pandera
+    assert star.doc.startswith("Outcomes Star readings, one row per area score;")
 
 
 @pytest.fixture
@@ -61,6 +63,8 @@ def test_the_cache_is_written_once_and_read_after(cache_in):
         tuple(r for r in first.rules if r.name != "duplicate_key"),
         first.types,
         first.unit,
+        first.doc,
+        first.model,
     )
 
 

@@ -5,7 +5,6 @@ Partitioned by (org, period). A run may cover a range of partitions (single-run 
 so a regional load costs one run per return, not one per file.
 """
 
-import inspect
 import warnings
 from collections import Counter
 
@@ -28,6 +27,7 @@ from dagster import (
 )
 
 import contracts
+from contracts.contract import contract
 from pipelines.defs.assets.metadata import OWNERS, markdown_table
 from pipelines.defs.partitions import org_and_period, org_period_partitions
 from pipelines.defs.resources import WarehouseResource
@@ -131,12 +131,13 @@ def build_ingest_asset(collection: str) -> AssetsDefinition:
 
 def _description(collection: str) -> str:
     """The contract's docstring (returns.md's wording), then where the rows go."""
-    model = contracts.CONTRACTS[collection]
-    what = inspect.cleandoc(model.__doc__ or "")  # its own, not pandera's (getdoc inherits)
-    if not what:
-        raise ValueError(f"contract {model.__name__} has no docstring")
+    # the contract's description, not its pandera model: a load need not import pandera
+    described = contract(collection)
+    module, name = described.model.split(":")
+    if not described.doc:
+        raise ValueError(f"contract {name} has no docstring")
     return (
-        f"{what}\n\nChecked row by row against `{model.__name__}` (`{model.__module__}`); rows "
+        f"{described.doc}\n\nChecked row by row against `{name}` (`{module}`); rows "
         f"that pass are pseudonymised and loaded into `returns.{collection}`, the others "
         f"quarantined with their reasons. Also `sws load`."
     )
@@ -207,11 +208,11 @@ def _contract_result(outcomes: list[LoadOutcome], reasons) -> AssetCheckResult:
     )
 
 
-ingest_assets = [build_ingest_asset(collection) for collection in contracts.CONTRACTS]
+ingest_assets = [build_ingest_asset(collection) for collection in contracts.MODELS]
 
 file_versions = AssetSpec(
     FILE_VERSIONS,
-    deps=[ingest_asset_key(collection) for collection in contracts.CONTRACTS],
+    deps=[ingest_asset_key(collection) for collection in contracts.MODELS],
     group_name="ingest",
     kinds={"duckdb"},
     owners=OWNERS,

@@ -3,7 +3,7 @@
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from contracts import CONTRACTS
+from contracts import MODELS
 from pipelines.defs.assets.ingest import ingest_asset_key
 from pipelines.defs.assets.metadata import OWNERS, markdown_table
 from pipelines.defs.resources import WarehouseResource
@@ -13,7 +13,7 @@ from pipelines.warehouse import connect
 
 
 @asset(
-    deps=[ingest_asset_key(c) for c in CONTRACTS],
+    deps=[ingest_asset_key(c) for c in MODELS],
     group_name="operations",
     kinds={"duckdb", "polars"},
     owners=OWNERS,
