@@ -74,14 +74,19 @@ def reuse_free(
         .filter(pl.col("periods") > 1)
     )
     clashing = set(new.join(shared, on=["org", *key], how="semi")["path"].unique())
-    with registered(con, "batch_keys", new):
-        loaded = con.sql(
-            f"select distinct n.path from batch_keys as n semi join returns.{collection} as r on "
-            + " and ".join(f"r.{c} = n.{c}" for c in key)
-            + " and r.org = n.org and r.period <> n.period"
-        ).fetchall()
-    clashing |= {path for (path,) in loaded}
+    clashing |= set(_loaded_elsewhere(con, collection, new)["path"])
     return {file.path for file, _ in keyed if str(file.path) not in clashing}
+
+
+def _loaded_elsewhere(con, collection: str, new: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``new`` (its key columns, ``org`` and ``period``) whose key a loaded row of
+    another period of the same org has."""
+    with registered(con, "new_keys", new):
+        return con.sql(
+            f"select n.* from new_keys as n semi join returns.{collection} as r on "
+            + " and ".join(f"r.{c} = n.{c}" for c in key_columns(collection))
+            + " and r.org = n.org and r.period <> n.period"
+        ).pl()
 
 
 def quarantine_reused_keys(
@@ -102,13 +107,8 @@ def quarantine_reused_keys(
     ):
         return checked
     key = key_columns(collection)
-    with registered(con, "new_keys", checked.valid.select(SOURCE_ROW, *key)):
-        reused = con.sql(
-            f"select n.* from new_keys as n semi join returns.{collection} as r on "
-            + " and ".join(f"r.{c} = n.{c}" for c in key)
-            + " and r.org = $org and r.period <> $period",
-            params={"org": file.org, "period": file.period},
-        ).pl()
+    new = checked.valid.select(SOURCE_ROW, *key, org=pl.lit(file.org), period=pl.lit(file.period))
+    reused = _loaded_elsewhere(con, collection, new)
     if reused.is_empty():
         return checked
     failures = reused.select(
