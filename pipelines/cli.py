@@ -225,7 +225,12 @@ def _load(args) -> int:
     if not settings.landing.is_dir():
         raise CommandError(f"no landing folder at {settings.landing}")
     from pipelines.feedback.outbox import write_missing_books
-    from pipelines.ingest.file_versions import summarise
+    from pipelines.ingest.file_versions import (
+        digests_to_remember,
+        recorded_digests,
+        remember_digests,
+        summarise,
+    )
     from pipelines.ingest.landing import wait_to_settle
     from pipelines.ingest.planning import plan_load
     from pipelines.settings import landing_settle_seconds
@@ -240,6 +245,10 @@ def _load(args) -> int:
         write_missing_books(settings)  # the runs left them to the end (or a load stopped)
     with connect(settings.warehouse, read_only=True) as con:
         outcomes = summarise(con, settings.landing, settle_seconds=settle)
+        unrecorded = digests_to_remember(recorded_digests(con))
+    if unrecorded:  # the next plan need not read these files (once, after an upgrade)
+        with connect(settings.warehouse) as con:
+            remember_digests(con, unrecorded)
     for outcome in outcomes:
         print(json.dumps(outcome.as_json()) if args.json else _load_line(outcome))
     if not args.json:

@@ -177,7 +177,7 @@ def test_a_load_after_a_current_build_plans_a_scoped_build(sws_home, monkeypatch
     monkeypatch.setattr(planning, "_loaded_since", lambda con, results: False)
     sws_home.warehouse.parent.mkdir(parents=True, exist_ok=True)
     duckdb.connect(str(sws_home.warehouse)).close()  # a warehouse without these slots' files
-    monkeypatch.setattr(planning, "is_loaded", lambda con, files: False)
+    monkeypatch.setattr(planning, "is_loaded", lambda con, files, known: False)
     *_, build = plan_load(sws_home, slots)
     assert build == PlannedRun(BUILD_MODELS_JOB, models_of=("dsf", "star"), scope=Scope.of(changed))
     monkeypatch.setattr(planning, "last_build_is_current", lambda target: False)

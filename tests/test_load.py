@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -557,3 +558,110 @@ def test_the_scope_reaches_sql_only_as_org_codes_and_periods(regional, tmp_path,
     else:
         assert result.returncode != 0
         assert f"SWS_DBT_SCOPE: not an org or period: {refused}" in result.stdout
+
+
+def _dbt(command: str, home: Path, target: Path, scope: dict | None, *selection: str):
+    env = {k: v for k, v in os.environ.items() if k != "SWS_DBT_SCOPE"}
+    env["SWS_HOME"] = str(home)
+    if scope is not None:
+        env["SWS_DBT_SCOPE"] = json.dumps(scope)
+    dbt = Path(sys.executable).with_name("dbt")
+    options = ("--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR))
+    options += ("--target-path", str(target), *dbt_vars())
+    return subprocess.run(
+        [str(dbt), command, "--select", *selection, *options],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+SCOPE = {"orgs": ["NHSCT", "REGION"], "from_period": "2025-26-Q4"}
+IN_SCOPE = "org in ('NHSCT', 'REGION') and period >= '2025-26-Q4'"
+
+
+def test_after_a_resubmission_a_test_checks_the_rows_it_could_change(regional, tmp_path):
+    """A data test of an incremental model checks the rows in the load's scope (the rest passed
+    the last build unchanged); a key's test by the scope's columns in the key; a test of a
+    model built whole, and every test of a full build, all rows (macros/scope.sql)."""
+    settings = regional[0]
+    models = ("stg_dsf", "int_dsf_events", "int_breakdown_measures", "outcome3")
+    compiled = {}
+    for scope in (SCOPE, None):
+        target = tmp_path / ("scoped" if scope else "whole")
+        result = _dbt("compile", settings.home, target, scope, *models)
+        assert result.returncode == 0, result.stdout
+        tests = list((target / "compiled" / "sws" / "models").glob("**/*.yml/*.sql"))
+        # model -> its tests' SQL, by test name
+        compiled[bool(scope)] = {
+            model: {p.stem: p.read_text() for p in tests if p.parent.stem == model}
+            for model in models
+        }
+    scoped, whole = compiled[True], compiled[False]
+    assert all(scoped[model] for model in models)
+    assert not any("dbt_subquery" in sql for tests in whole.values() for sql in tests.values())
+
+    def where(model: str, test: str = "") -> set[str | None]:
+        found = [
+            re.search(r"\(select \* from \S+ where (.*?)\) dbt_subquery", sql, re.S)
+            for name, sql in scoped[model].items()
+            if name.startswith(test)
+        ]
+        assert found
+        return {match and " ".join(match.group(1).split()) for match in found}
+
+    assert where("stg_dsf", "stg_dsf_not_null") == {IN_SCOPE}  # row by row
+    assert where("stg_dsf", "unique_combination_of_columns_stg_dsf_org__period__") == {IN_SCOPE}
+    # unique within the org across its periods: every period of the scope's orgs
+    assert where("stg_dsf", "unique_combination_of_columns_stg_dsf_org__event_id") == {
+        "org in ('NHSCT', 'REGION')"
+    }
+    # to a seed: the checked side only
+    [relationship] = [
+        sql for name, sql in scoped["int_dsf_events"].items() if name.startswith("relationships")
+    ]
+    assert relationship.count("dbt_subquery") == 1 and IN_SCOPE in relationship
+    # REGION's rows only: no org column
+    assert where("int_breakdown_measures") == {"period >= '2025-26-Q4'"}
+    # a mart is built whole: all its rows
+    assert where("outcome3") == {None}
+
+
+@pytest.mark.parametrize(
+    ("planted", "scope", "outcome"),
+    [
+        # a duplicate event in NHSCT's last period: in the scope, found; outside it, left to
+        # the full build that tested it; with no scope, found
+        ("same period", SCOPE, {"org__period__event_id": "fail", "org__event_id": "warn"}),
+        ("same period", {**SCOPE, "orgs": ["BHSCT", "REGION"]}, {}),
+        ("same period", None, {"org__period__event_id": "fail", "org__event_id": "warn"}),
+        # the event reused in the org's first period: the scope reaches every period of the org
+        ("earlier period", SCOPE, {"org__event_id": "warn"}),
+        ("earlier period", {**SCOPE, "from_period": "2025-26-Q3"}, {"org__event_id": "warn"}),
+    ],
+)
+def test_a_scoped_test_still_finds_a_fault_in_its_scope(
+    regional, tmp_path, planted, scope, outcome
+):
+    settings = regional[0]
+    home = tmp_path / "sws"
+    (home / "work").mkdir(parents=True)
+    shutil.copy(settings.warehouse, home / "work" / "warehouse.duckdb")
+    with duckdb.connect(str(home / "work" / "warehouse.duckdb")) as con:
+        [(first,)] = con.execute(
+            "select min(period) from staging.stg_dsf where org = 'NHSCT'"
+        ).fetchall()
+        period = "'2025-26-Q4'" if planted == "same period" else f"'{first}'"
+        con.execute(
+            "insert into staging.stg_dsf select * replace (" + period + " as period) "
+            "from staging.stg_dsf where org = 'NHSCT' and period = '2025-26-Q4' limit 1"
+        )
+    result = _dbt("test", home, tmp_path / "target", scope, "stg_dsf")
+    statuses = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    found = {
+        r["unique_id"].split("stg_dsf_")[1].split(".")[0]: r["status"]
+        for r in statuses
+        if r["status"] != "pass"
+    }
+    assert found == outcome, result.stdout

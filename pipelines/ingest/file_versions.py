@@ -12,24 +12,50 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from contracts.files import RefusedFile, ReturnFile, refusal
 from contracts.landed import StillBeingWritten
 from contracts.validate import CheckedReturn
-from pipelines.ingest.landing import BEING_WRITTEN, Slot, discover, file_sha256
+from pipelines.ingest.frames import registered
+from pipelines.ingest.landing import (
+    BEING_WRITTEN,
+    Hashed,
+    Slot,
+    discover,
+    file_sha256,
+    settled_digest,
+    settled_digests,
+)
 from pipelines.ingest.outcomes import LOAD_FAILED, LoadOutcome
 
 Decide = Callable[[ReturnFile, str], LoadOutcome]  # (file, digest) -> outcome
+Known = dict[tuple[int, int], Hashed]  # (device, inode) -> (state, digest)
+# ingest.landed_digests (pipelines/warehouse/schema.py): a file's state, then its digest
+LANDED_DIGESTS = {
+    "device": pl.UInt64,
+    "inode": pl.UInt64,
+    "size": pl.UInt64,
+    "modified_ns": pl.Int64,
+    "changed_ns": pl.Int64,
+    "sha256": pl.String,
+}
 
 
 def walk(
-    con: duckdb.DuckDBPyConnection, files: list[ReturnFile], unknown: Decide, *, new=False
+    con: duckdb.DuckDBPyConnection,
+    files: list[ReturnFile],
+    unknown: Decide,
+    *,
+    new=False,
+    known: Known | None = None,
 ) -> list:
     """Each file's outcome, newest version first, until one is in place.
 
     ``unknown(file, digest)`` decides for a file not seen before. ``new``: no version of the
     slot is recorded (the caller knows it from ``recorded_slots``): nothing is looked up
-    until ``unknown`` has been asked (it may record one).
+    until ``unknown`` has been asked (it may record one). ``known``: ``recorded_digests``,
+    so that a file as it was when loaded is not read again.
     """
     outcomes = []
     settled = False
@@ -39,7 +65,7 @@ def walk(
             outcomes.append(LoadOutcome.of(file, "superseded", superseded=True))
             continue
         try:
-            digest = file_sha256(file.path)
+            digest = file_sha256(file.path, known)
         except StillBeingWritten:
             outcomes.append(LoadOutcome.of(file, BEING_WRITTEN))
             continue
@@ -58,11 +84,29 @@ def _not_loaded(file: ReturnFile, digest: str) -> LoadOutcome:
     return LoadOutcome.of(file, "not loaded")
 
 
-def is_loaded(con: duckdb.DuckDBPyConnection, files: list[ReturnFile], *, new=False) -> bool:
+def is_loaded(
+    con: duckdb.DuckDBPyConnection, files: list[ReturnFile], *, new=False, known=None
+) -> bool:
     """True when every file of a slot that matters is known already: nothing to load.
-    ``new``: as ``walk``'s."""
+    ``new``, ``known``: as ``walk``'s."""
     # (also asked before checking a batch: hashing is cached per file state)
-    return all(o.status != "not loaded" for o in walk(con, files, _not_loaded, new=new))
+    outcomes = walk(con, files, _not_loaded, new=new, known=known)
+    return all(o.status != "not loaded" for o in outcomes)
+
+
+def recorded_digests(con: duckdb.DuckDBPyConnection) -> Known:
+    """The digests of landed files recorded with their state by earlier loads (none in a
+    warehouse made before they were kept, which a read-only planner cannot add to)."""
+    [(kept,)] = con.execute(
+        "select count(*) from duckdb_tables() "
+        "where schema_name = 'ingest' and table_name = 'landed_digests'"
+    ).fetchall()
+    if not kept:
+        return {}
+    found = con.execute(
+        "select device, inode, size, modified_ns, changed_ns, sha256 from ingest.landed_digests"
+    ).fetchall()
+    return {(row[0], row[1]): (tuple(row[:5]), row[5]) for row in found}
 
 
 def recorded_slots(con: duckdb.DuckDBPyConnection) -> set[Slot]:
@@ -77,8 +121,9 @@ def summarise(
 ) -> list[LoadOutcome]:
     """What the warehouse holds for every file in ``landing``: the per-file report of a load."""
     slots, outcomes = discover(landing, settle_seconds=settle_seconds)
+    known = recorded_digests(con)
     for files in slots.values():
-        outcomes += walk(con, files, _not_loaded)
+        outcomes += walk(con, files, _not_loaded, known=known)
     return sorted(outcomes, key=lambda o: (o.collection or "", o.org or "", o.period or "", o.file))
 
 
@@ -131,3 +176,28 @@ def record_version(
             is_current,
         ],
     )
+
+
+def remember_digests(con, hashed: list[Hashed]) -> None:
+    """Keep digests beside the file states they were hashed in (one statement: a statement
+    per file costs ~5 ms, more than loading a small return)."""
+    if not hashed:
+        return
+    rows = pl.DataFrame(
+        [[*file_state, digest] for file_state, digest in hashed],
+        schema=LANDED_DIGESTS,
+        orient="row",
+    )
+    with registered(con, "hashed_files", rows):
+        con.execute("insert or replace into ingest.landed_digests by name from hashed_files")
+
+
+def hashed_settled(files: list[ReturnFile]) -> list[Hashed]:
+    """Of ``files``, those this process hashed settled, with their state and digest."""
+    return [hashed for file in files if (hashed := settled_digest(file.path)) is not None]
+
+
+def digests_to_remember(known: Known) -> list[Hashed]:
+    """What this process hashed settled and ``known`` (``recorded_digests``) lacks: the files
+    of a warehouse loaded before digests were kept, say, which no ingest run loads again."""
+    return [hashed for hashed in settled_digests() if known.get(hashed[0][:2]) != hashed]

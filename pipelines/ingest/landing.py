@@ -13,6 +13,7 @@ import functools
 import os
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 
 from contracts.files import RefusedFile, ReturnFile, parse_name, refusal
@@ -116,12 +117,43 @@ def latest_file(files: list[ReturnFile]) -> ReturnFile:
     return max(files, key=lambda f: (f.version, f.path.name))
 
 
-def file_sha256(path: Path) -> str:
-    """The digest of a landed file's bytes (a regular file, read without following links)."""
-    return _sha256_of(path, state(path.lstat()))
+# A digest is remembered with the file's state only when the file had been still this long
+# before it was read: a write after the read then moves its change time, which no program
+# can set back, whatever the clock's tick.
+SETTLED_NS = 1_000_000_000
+
+Hashed = tuple[tuple, str]  # (the file's state, the digest of its bytes in that state)
+_settled: dict[Path, Hashed] = {}
+
+
+def file_sha256(path: Path, known: Mapping[tuple[int, int], Hashed] | None = None) -> str:
+    """The digest of a landed file's bytes (a regular file, read without following links).
+
+    ``known``: digests earlier loads recorded by (device, inode) (``recorded_digests``): a
+    file in the very state recorded is not read again.
+    """
+    file_state = state(path.lstat())
+    recorded = known.get(file_state[:2]) if known else None
+    if recorded is not None and recorded[0] == file_state:
+        return recorded[1]
+    return _sha256_of(path, file_state)
+
+
+def settled_digest(path: Path) -> Hashed | None:
+    """The state and digest of ``path`` as hashed in this process, if it had settled then."""
+    return _settled.get(path)
+
+
+def settled_digests() -> list[Hashed]:
+    """Every file this process hashed settled, as ``settled_digest``."""
+    return list(_settled.values())
 
 
 @functools.lru_cache(maxsize=4096)
 def _sha256_of(path: Path, file_state: tuple) -> str:
     """Hash once per file state: planning and loading both ask."""
-    return landed_sha256(path)
+    settled = time.time_ns() - file_state[-1] >= SETTLED_NS
+    digest = landed_sha256(path)
+    if settled:
+        _settled[path] = (file_state, digest)
+    return digest

@@ -25,7 +25,14 @@ from contracts.files import RefusedFile, ReturnFile
 from contracts.landed import StillBeingWritten
 from contracts.validate import CheckedReturn, check_files
 from pipelines.ingest.archive import archive, was_purged
-from pipelines.ingest.file_versions import is_loaded, record_version, recorded_slots, walk
+from pipelines.ingest.file_versions import (
+    hashed_settled,
+    is_loaded,
+    record_version,
+    recorded_slots,
+    remember_digests,
+    walk,
+)
 from pipelines.ingest.frames import registered
 from pipelines.ingest.keys import quarantine_reused_keys, reuse_free
 from pipelines.ingest.landing import BEING_WRITTEN, file_sha256, latest_file
@@ -82,6 +89,8 @@ def load_slots(
                     _load_slot(con, files, archive_dir, key, checked, new=new(files), free=free)
                     for files in batch
                 ]
+                # the next plan need not read these files again (once per batch: cheaper)
+                remember_digests(con, hashed_settled([f for files in batch for f in files]))
         except Exception:  # rolled back: the batch's slots are as they were
             loaded = [
                 _load_slot_alone(con, files, archive_dir, key, checked, new=new(files), free=free)
@@ -200,7 +209,9 @@ def _load_slot_alone(
     """One slot in its own transaction; an unexpected error recorded as its latest file's."""
     try:
         with _transaction(con):
-            return _load_slot(con, files, archive_dir, key, checked, new=new, free=free)
+            outcomes = _load_slot(con, files, archive_dir, key, checked, new=new, free=free)
+            remember_digests(con, hashed_settled(files))
+            return outcomes
     except Exception as error:
         failed = isinstance(error, FileFailed) and error.__cause__ is not None
         file = error.file if failed else latest_file(files)

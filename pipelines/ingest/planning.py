@@ -14,7 +14,7 @@ from pathlib import Path
 from contracts.files import ReturnFile, orgs_submitting
 from contracts.periods import accepted_periods
 from pipelines.dbt_files import last_build_is_current
-from pipelines.ingest.file_versions import is_loaded
+from pipelines.ingest.file_versions import is_loaded, recorded_digests
 from pipelines.ingest.landing import Slot, discover
 from pipelines.settings import Settings, landing_settle_seconds
 from pipelines.warehouse import connect
@@ -94,7 +94,10 @@ def plan_load(
     built = warehouse.exists() and last_build_is_current(settings.dbt_target)
     if warehouse.exists():
         with connect(warehouse, read_only=True) as con:
-            changed = {slot for slot, files in slots.items() if not is_loaded(con, files)}
+            known = recorded_digests(con)  # files as they were loaded are not read again
+            changed = {
+                slot for slot, files in slots.items() if not is_loaded(con, files, known=known)
+            }
             built = built and not _loaded_since(con, settings.dbt_target / "run_results.json")
     else:
         changed = set(slots)

@@ -47,6 +47,18 @@ create table if not exists ingest.file_versions (
     is_current boolean not null,
     primary key (collection, org, period, version, sha256)
 );
+-- Each landed file's digest with its state when it was loaded (device, inode, size,
+-- modification and change times): a later load's planning reads again only the files no
+-- longer in that state, not the whole landing folder (pipelines/ingest/landing.py).
+create table if not exists ingest.landed_digests (
+    device ubigint not null,
+    inode ubigint not null,
+    size ubigint not null,
+    modified_ns bigint not null,
+    changed_ns bigint not null,
+    sha256 varchar not null,
+    primary key (device, inode)
+);
 -- the pseudonym key's fingerprint (one row): a load with another key is refused
 create table if not exists ingest.key_fingerprint (
     fingerprint varchar not null,
