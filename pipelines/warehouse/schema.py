@@ -1,6 +1,7 @@
 """The tables the Python side writes: ``returns`` (one table per collection: loaded rows of the
 current version, identifiers pseudonymised), ``ingest`` (file versions, quarantined failures,
-files purged by retention) and ``usage`` (deliveries of extracts). dbt builds the rest."""
+files purged by retention, landed files' digests) and ``usage`` (deliveries of extracts). dbt
+builds the rest."""
 
 from __future__ import annotations
 
