@@ -10,7 +10,7 @@ import os
 import pytest
 
 from pipelines.ingest import landing
-from pipelines.ingest.file_versions import recorded_digests
+from pipelines.ingest.file_versions import recorded_digests, remember_digests
 from pipelines.ingest.landing import discover
 from pipelines.ingest.loader import load_slots
 from pipelines.ingest.planning import plan_load
@@ -129,3 +129,12 @@ def test_after_an_upgrade_one_load_remembers_the_files_loaded_before(
     assert reads == []  # neither the plan nor the closing summary read a file
     assert sws_home.warehouse.stat().st_mtime_ns == published  # nothing to remember
     assert builds  # both loads planned the build, never run
+
+
+def test_a_file_state_named_twice_is_remembered_once(sws_home):
+    """A batch names each file once; should a (device, inode) come twice (a file replaced in
+    place between two reads), the statement still succeeds, keeping the later state."""
+    older, newer = (1, 2, 3, 4, 5), (1, 2, 3, 4, 6)
+    with connect(sws_home.warehouse) as con:
+        remember_digests(con, [(older, "a" * 64), (newer, "b" * 64)])
+        assert recorded_digests(con) == {(1, 2): (newer, "b" * 64)}

@@ -183,8 +183,10 @@ def remember_digests(con, hashed: list[Hashed]) -> None:
     per file costs ~5 ms, more than loading a small return)."""
     if not hashed:
         return
+    # one row per (device, inode): a statement that names a key twice would fail the batch
+    latest = {file_state[:2]: (file_state, digest) for file_state, digest in hashed}
     rows = pl.DataFrame(
-        [[*file_state, digest] for file_state, digest in hashed],
+        [[*file_state, digest] for file_state, digest in latest.values()],
         schema=LANDED_DIGESTS,
         orient="row",
     )
