@@ -244,8 +244,9 @@ def _load(args) -> int:
     if settings.warehouse.exists():
         write_missing_books(settings)  # the runs left them to the end (or a load stopped)
     with connect(settings.warehouse, read_only=True) as con:
-        outcomes = summarise(con, settings.landing, settle_seconds=settle)
-        unrecorded = digests_to_remember(recorded_digests(con))
+        known = recorded_digests(con)
+        outcomes = summarise(con, settings.landing, settle_seconds=settle, known=known)
+        unrecorded = digests_to_remember(known)
     if unrecorded:  # the next plan need not read these files (once, after an upgrade)
         with connect(settings.warehouse) as con:
             remember_digests(con, unrecorded)

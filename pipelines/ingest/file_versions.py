@@ -21,16 +21,15 @@ from pipelines.ingest.frames import registered
 from pipelines.ingest.landing import (
     BEING_WRITTEN,
     Hashed,
+    Known,
     Slot,
     discover,
     file_sha256,
-    settled_digest,
     settled_digests,
 )
 from pipelines.ingest.outcomes import LOAD_FAILED, LoadOutcome
 
 Decide = Callable[[ReturnFile, str], LoadOutcome]  # (file, digest) -> outcome
-Known = dict[tuple[int, int], Hashed]  # (device, inode) -> (state, digest)
 # ingest.landed_digests (pipelines/warehouse/schema.py): a file's state, then its digest
 LANDED_DIGESTS = {
     "device": pl.UInt64,
@@ -117,11 +116,16 @@ def recorded_slots(con: duckdb.DuckDBPyConnection) -> set[Slot]:
 
 
 def summarise(
-    con: duckdb.DuckDBPyConnection, landing: Path, *, settle_seconds: float = 0.0
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    *,
+    settle_seconds: float = 0.0,
+    known: Known | None = None,
 ) -> list[LoadOutcome]:
-    """What the warehouse holds for every file in ``landing``: the per-file report of a load."""
+    """What the warehouse holds for every file in ``landing``: the per-file report of a load.
+    ``known``: ``recorded_digests``, when the caller has them already."""
     slots, outcomes = discover(landing, settle_seconds=settle_seconds)
-    known = recorded_digests(con)
+    known = recorded_digests(con) if known is None else known
     for files in slots.values():
         outcomes += walk(con, files, _not_loaded, known=known)
     return sorted(outcomes, key=lambda o: (o.collection or "", o.org or "", o.period or "", o.file))
@@ -192,11 +196,6 @@ def remember_digests(con, hashed: list[Hashed]) -> None:
     )
     with registered(con, "hashed_files", rows):
         con.execute("insert or replace into ingest.landed_digests by name from hashed_files")
-
-
-def hashed_settled(files: list[ReturnFile]) -> list[Hashed]:
-    """Of ``files``, those this process hashed settled, with their state and digest."""
-    return [hashed for file in files if (hashed := settled_digest(file.path)) is not None]
 
 
 def digests_to_remember(known: Known) -> list[Hashed]:

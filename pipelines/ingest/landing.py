@@ -13,7 +13,7 @@ import functools
 import os
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from contracts.files import RefusedFile, ReturnFile, parse_name, refusal
@@ -123,10 +123,11 @@ def latest_file(files: list[ReturnFile]) -> ReturnFile:
 SETTLED_NS = 1_000_000_000
 
 Hashed = tuple[tuple, str]  # (the file's state, the digest of its bytes in that state)
+Known = Mapping[tuple[int, int], Hashed]  # recorded digests by (device, inode)
 _settled: dict[Path, Hashed] = {}
 
 
-def file_sha256(path: Path, known: Mapping[tuple[int, int], Hashed] | None = None) -> str:
+def file_sha256(path: Path, known: Known | None = None) -> str:
     """The digest of a landed file's bytes (a regular file, read without following links).
 
     ``known``: digests earlier loads recorded by (device, inode) (``recorded_digests``): a
@@ -139,14 +140,12 @@ def file_sha256(path: Path, known: Mapping[tuple[int, int], Hashed] | None = Non
     return _sha256_of(path, file_state)
 
 
-def settled_digest(path: Path) -> Hashed | None:
-    """The state and digest of ``path`` as hashed in this process, if it had settled then."""
-    return _settled.get(path)
-
-
-def settled_digests() -> list[Hashed]:
-    """Every file this process hashed settled, as ``settled_digest``."""
-    return list(_settled.values())
+def settled_digests(paths: Iterable[Path] | None = None) -> list[Hashed]:
+    """The state and digest of each of ``paths`` (of every file, when None) that this process
+    hashed settled: what a load may keep (``file_versions.remember_digests``)."""
+    if paths is None:
+        return list(_settled.values())
+    return [hashed for path in paths if (hashed := _settled.get(path)) is not None]
 
 
 @functools.lru_cache(maxsize=4096)

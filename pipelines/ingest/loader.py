@@ -26,7 +26,6 @@ from contracts.landed import StillBeingWritten
 from contracts.validate import CheckedReturn, check_files
 from pipelines.ingest.archive import archive, was_purged
 from pipelines.ingest.file_versions import (
-    hashed_settled,
     is_loaded,
     record_version,
     recorded_slots,
@@ -35,7 +34,7 @@ from pipelines.ingest.file_versions import (
 )
 from pipelines.ingest.frames import registered
 from pipelines.ingest.keys import quarantine_reused_keys, reuse_free
-from pipelines.ingest.landing import BEING_WRITTEN, file_sha256, latest_file
+from pipelines.ingest.landing import BEING_WRITTEN, file_sha256, latest_file, settled_digests
 from pipelines.ingest.outcomes import LOAD_FAILED, LoadOutcome
 from pipelines.ingest.pseudonyms import check_key, pseudonymise, record_key, recorded_fingerprint
 from pipelines.settings import file_limits
@@ -90,7 +89,7 @@ def load_slots(
                     for files in batch
                 ]
                 # the next plan need not read these files again (once per batch: cheaper)
-                remember_digests(con, hashed_settled([f for files in batch for f in files]))
+                remember_digests(con, settled_digests(f.path for files in batch for f in files))
         except Exception:  # rolled back: the batch's slots are as they were
             loaded = [
                 _load_slot_alone(con, files, archive_dir, key, checked, new=new(files), free=free)
@@ -210,7 +209,7 @@ def _load_slot_alone(
     try:
         with _transaction(con):
             outcomes = _load_slot(con, files, archive_dir, key, checked, new=new, free=free)
-            remember_digests(con, hashed_settled(files))
+            remember_digests(con, settled_digests(f.path for f in files))
             return outcomes
     except Exception as error:
         failed = isinstance(error, FileFailed) and error.__cause__ is not None
