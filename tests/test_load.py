@@ -22,6 +22,7 @@ from contracts.readers import read_return
 from pipelines.cli import main
 from pipelines.dbt_files import DBT_PROJECT_DIR, dbt_vars
 from pipelines.defs.definitions import build_defs
+from pipelines.defs.partitions import slot_key
 from pipelines.defs.runs import execute_load
 from pipelines.ingest.planning import BUILD_MODELS_JOB, PlannedRun, plan_load
 from pipelines.warehouse import connect
@@ -442,6 +443,11 @@ def test_a_ranged_ingest_run_plans_one_event_for_its_partitions(regional):
     partitions = [r.event_log_entry.dagster_event.partition for r in materialised]
     assert len([p for p in partitions if p]) == len(landed)
     assert PLANNED_AS_SUBSETS not in os.environ
+    # stored in one batch (pipelines/defs/event_storage.py), and indexed across runs like one
+    indexed = instance.fetch_materializations(star, limit=1000).records
+    assert sorted(r.partition_key for r in indexed if r.run_id == first.run_id) == sorted(
+        str(slot_key(org, period)) for org, period in landed
+    )
 
 
 def test_a_nil_return_loads_no_rows(regional, changed):
