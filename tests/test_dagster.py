@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 
-import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance, Definitions, PartitionKeyRange, materialize
 
@@ -175,9 +174,9 @@ def test_a_load_after_a_current_build_plans_a_scoped_build(sws_home, monkeypatch
     slots = {slot: [] for slot in changed}
     monkeypatch.setattr(planning, "last_build_is_current", lambda target: True)
     monkeypatch.setattr(planning, "_loaded_since", lambda con, results: False)
-    sws_home.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    duckdb.connect(str(sws_home.warehouse)).close()  # a warehouse without these slots' files
-    monkeypatch.setattr(planning, "is_loaded", lambda con, files, known: False)
+    with connect(sws_home.warehouse):
+        pass  # a warehouse without these slots' files
+    monkeypatch.setattr(planning, "is_loaded", lambda con, files, **lookups: False)
     *_, build = plan_load(sws_home, slots)
     assert build == PlannedRun(BUILD_MODELS_JOB, models_of=("dsf", "star"), scope=Scope.of(changed))
     monkeypatch.setattr(planning, "last_build_is_current", lambda target: False)

@@ -25,7 +25,7 @@ from pipelines.defs.jobs import build_models_job, ingest_jobs, land_jobs
 from pipelines.defs.partitions import slot_key
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.runs import run_tags
-from pipelines.ingest.file_versions import is_loaded, recorded_digests
+from pipelines.ingest.file_versions import is_loaded, recorded_digests, recorded_versions
 from pipelines.ingest.landing import BEING_WRITTEN, discover, file_sha256, latest_file
 from pipelines.ingest.planning import land_job_name, plan_load
 from pipelines.ingest.pseudonyms import KeyMismatch, check_key
@@ -94,10 +94,11 @@ def _land_each_file(settings: Settings, slots) -> Iterator[RunRequest]:
         else nullcontext()
     ) as con:
         known = recorded_digests(con) if con else {}  # files as loaded are not read again
+        recorded = recorded_versions(con) if con else None
         new = {
             slot: files
             for slot, files in slots.items()
-            if not con or not is_loaded(con, files, known=known)
+            if not con or not is_loaded(con, files, known=known, recorded=recorded)
         }
     for (collection, org, period), files in sorted(new.items()):
         latest = latest_file(files)

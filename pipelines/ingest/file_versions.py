@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -39,6 +40,34 @@ LANDED_DIGESTS = {
     "changed_ns": pl.Int64,
     "sha256": pl.String,
 }
+# the versions whose recorded outcome stands for the same file landed again: the one in
+# place, or one refused for what it holds (not one whose load failed: that is tried again)
+KNOWN = "(is_current or (refused is not null and not contains(refused, ?)))"
+
+
+@dataclass(frozen=True)
+class RecordedVersions:
+    """What ``walk`` looks up, read in two queries for a walk that records nothing (a plan, a
+    load's report): asked file by file, it is two queries per landed file (~2 ms each)."""
+
+    current: dict[Slot, int]  # the version in place, by slot
+    known: dict[tuple[Slot, int, str], tuple]  # (slot, version, sha256): the KNOWN outcomes
+
+
+def recorded_versions(con: duckdb.DuckDBPyConnection) -> RecordedVersions:
+    current = con.execute(
+        "select collection, org, period, max(version) from ingest.file_versions "
+        "where is_current group by all"
+    ).fetchall()
+    known = con.execute(
+        "select collection, org, period, version, sha256, rows, loaded, quarantined, refused "
+        f"from ingest.file_versions where {KNOWN}",
+        [LOAD_FAILED],
+    ).fetchall()
+    return RecordedVersions(
+        current={tuple(row[:3]): row[3] for row in current},
+        known={(tuple(row[:3]), row[3], row[4]): row[5:] for row in known},
+    )
 
 
 def walk(
@@ -48,18 +77,25 @@ def walk(
     *,
     new=False,
     known: Known | None = None,
+    recorded: RecordedVersions | None = None,
 ) -> list:
     """Each file's outcome, newest version first, until one is in place.
 
     ``unknown(file, digest)`` decides for a file not seen before. ``new``: no version of the
     slot is recorded (the caller knows it from ``recorded_slots``): nothing is looked up
     until ``unknown`` has been asked (it may record one). ``known``: ``recorded_digests``,
-    so that a file as it was when loaded is not read again.
+    so that a file as it was when loaded is not read again. ``recorded``: looked up instead
+    of the warehouse, when ``unknown`` records nothing (else it would be out of date).
     """
     outcomes = []
     settled = False
     for file in sorted(files, key=lambda f: (f.version, f.path.name), reverse=True):
-        current = None if new else current_version(con, file.slot)
+        if new:
+            current = None
+        elif recorded is not None:
+            current = recorded.current.get(file.slot)
+        else:
+            current = current_version(con, file.slot)
         if settled or (current is not None and current > file.version):
             outcomes.append(LoadOutcome.of(file, "superseded", superseded=True))
             continue
@@ -71,7 +107,13 @@ def walk(
         except RefusedFile as error:  # no longer a regular file, or gone: nothing is read
             outcomes.append(LoadOutcome.of(file, "refused", refused=refusal(file.path, error)))
             continue
-        outcome = None if new else known_outcome(con, file, digest)
+        if new:
+            outcome = None
+        elif recorded is not None:
+            found = recorded.known.get((file.slot, file.version, digest))
+            outcome = _unchanged(file, found) if found else None
+        else:
+            outcome = known_outcome(con, file, digest)
         if outcome is None:
             outcome, new = unknown(file, digest), False
         outcomes.append(outcome)
@@ -84,12 +126,17 @@ def _not_loaded(file: ReturnFile, digest: str) -> LoadOutcome:
 
 
 def is_loaded(
-    con: duckdb.DuckDBPyConnection, files: list[ReturnFile], *, new=False, known=None
+    con: duckdb.DuckDBPyConnection,
+    files: list[ReturnFile],
+    *,
+    new=False,
+    known=None,
+    recorded: RecordedVersions | None = None,
 ) -> bool:
     """True when every file of a slot that matters is known already: nothing to load.
-    ``new``, ``known``: as ``walk``'s."""
+    ``new``, ``known``, ``recorded``: as ``walk``'s."""
     # (also asked before checking a batch: hashing is cached per file state)
-    outcomes = walk(con, files, _not_loaded, new=new, known=known)
+    outcomes = walk(con, files, _not_loaded, new=new, known=known, recorded=recorded)
     return all(o.status != "not loaded" for o in outcomes)
 
 
@@ -126,8 +173,9 @@ def summarise(
     ``known``: ``recorded_digests``, when the caller has them already."""
     slots, outcomes = discover(landing, settle_seconds=settle_seconds)
     known = recorded_digests(con) if known is None else known
+    recorded = recorded_versions(con)
     for files in slots.values():
-        outcomes += walk(con, files, _not_loaded, known=known)
+        outcomes += walk(con, files, _not_loaded, known=known, recorded=recorded)
     return sorted(outcomes, key=lambda o: (o.collection or "", o.org or "", o.period or "", o.file))
 
 
@@ -145,12 +193,14 @@ def known_outcome(con, file: ReturnFile, digest: str) -> LoadOutcome | None:
     found = con.execute(
         "select rows, loaded, quarantined, refused from ingest.file_versions "
         "where collection = ? and org = ? and period = ? and version = ? and sha256 = ? "
-        "and (is_current or (refused is not null and not contains(refused, ?)))",
+        f"and {KNOWN}",
         [*file.slot, file.version, digest, LOAD_FAILED],
     ).fetchall()
-    if not found:
-        return None
-    rows, loaded, quarantined, refused = found[0]
+    return _unchanged(file, found[0]) if found else None
+
+
+def _unchanged(file: ReturnFile, recorded: tuple) -> LoadOutcome:
+    rows, loaded, quarantined, refused = recorded
     return LoadOutcome.of(
         file, "unchanged", rows=rows, loaded=loaded, quarantined=quarantined, refused=refused
     )

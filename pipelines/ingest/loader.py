@@ -29,6 +29,7 @@ from pipelines.ingest.file_versions import (
     is_loaded,
     record_version,
     recorded_slots,
+    recorded_versions,
     remember_digests,
     walk,
 )
@@ -137,8 +138,9 @@ def _checked_batches(con, batches: list[list[list[ReturnFile]]], new: Callable[.
     """Each batch with its files checked; the next batch is checked in a thread (polars works
     outside the GIL) while this one is written, one batch ahead at most (memory stays bounded).
     What to check is known up front: batches hold different slots. ``new``: see ``walk``."""
+    recorded = recorded_versions(con)  # read before any batch is written
     todo = [
-        [latest_file(f).path for f in batch if not is_loaded(con, f, new=new(f))]
+        [latest_file(f).path for f in batch if not is_loaded(con, f, new=new(f), recorded=recorded)]
         for batch in batches
     ]
     with ThreadPoolExecutor(max_workers=1) as checker:

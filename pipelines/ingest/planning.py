@@ -14,7 +14,7 @@ from pathlib import Path
 from contracts.files import ReturnFile, orgs_submitting
 from contracts.periods import accepted_periods
 from pipelines.dbt_files import last_build_is_current
-from pipelines.ingest.file_versions import is_loaded, recorded_digests
+from pipelines.ingest.file_versions import is_loaded, recorded_digests, recorded_versions
 from pipelines.ingest.landing import Slot, discover
 from pipelines.settings import Settings, landing_settle_seconds
 from pipelines.warehouse import connect
@@ -95,8 +95,11 @@ def plan_load(
     if warehouse.exists():
         with connect(warehouse, read_only=True) as con:
             known = recorded_digests(con)  # files as they were loaded are not read again
+            recorded = recorded_versions(con)
             changed = {
-                slot for slot, files in slots.items() if not is_loaded(con, files, known=known)
+                slot
+                for slot, files in slots.items()
+                if not is_loaded(con, files, known=known, recorded=recorded)
             }
             built = built and not _loaded_since(con, settings.dbt_target / "run_results.json")
     else:
