@@ -233,10 +233,14 @@ def _load(args) -> int:
     )
     from pipelines.ingest.landing import wait_to_settle
     from pipelines.ingest.planning import plan_load
-    from pipelines.settings import landing_settle_seconds
+    from pipelines.settings import dbt_threads, landing_settle_seconds
     from pipelines.warehouse import connect
 
     _check_key(settings)
+    try:
+        dbt_threads()
+    except ValueError as error:
+        raise CommandError(str(error)) from None
     settle = landing_settle_seconds()
     wait_to_settle(settings.landing, settle)  # files still being copied get their chance
     runs = plan_load(settings)

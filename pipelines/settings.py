@@ -62,6 +62,16 @@ def landing_settle_seconds() -> float:
     return float(override if override else sws_config()["landing_settle_seconds"])
 
 
+def dbt_threads() -> int:
+    """``SWS_DBT_THREADS``: how many models dbt builds at once (profiles.yml reads it, with
+    the same default). Checked before dbt runs: a bad value would otherwise reach dbt as 0
+    threads and fail inside its pool, without naming the variable."""
+    value = os.environ.get("SWS_DBT_THREADS") or "2"
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise ValueError("SWS_DBT_THREADS must be a whole number of threads, 1 or more")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path

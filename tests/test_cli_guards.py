@@ -10,11 +10,13 @@ import sys
 import polars as pl
 import pytest
 
+from pipelines.defs.dbt.resources import dbt_cli
 from pipelines.extract.out_dir import OutDirRefused, check_out_dir
 from pipelines.ingest.landing import discover
 from pipelines.ingest.loader import load_slots
 from pipelines.ingest.pseudonyms import load_key
 from pipelines.safe_text import safe_cell, safe_frame
+from pipelines.settings import dbt_threads
 from pipelines.warehouse import connect
 from tests import returns_factory as factory
 
@@ -271,3 +273,25 @@ def test_sws_validate_does_not_import_the_warehouse(tmp_path):
     )
     run = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
     assert run.stdout.splitlines()[-1] == "[]", run.stderr
+
+
+@pytest.mark.parametrize("threads", ["0", "-1", "two", "1.5", "\u0663"])
+def test_a_bad_dbt_threads_setting_is_said_before_anything_runs(
+    sws_home, sws, monkeypatch, threads
+):
+    monkeypatch.setenv("SWS_DBT_THREADS", threads)
+    run = sws("load")
+    assert run.status == 2
+    assert run.err == "sws load: SWS_DBT_THREADS must be a whole number of threads, 1 or more\n"
+    assert not sws_home.warehouse.exists()
+    with pytest.raises(ValueError, match=r"^SWS_DBT_THREADS must be a whole number"):
+        dbt_cli()  # a run started from the UI says it too
+
+
+@pytest.mark.parametrize(("threads", "built_at_once"), [(None, 2), ("", 2), ("1", 1), ("3", 3)])
+def test_dbt_threads_default_to_two(monkeypatch, threads, built_at_once):
+    if threads is None:
+        monkeypatch.delenv("SWS_DBT_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("SWS_DBT_THREADS", threads)
+    assert dbt_threads() == built_at_once

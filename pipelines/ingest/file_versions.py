@@ -53,6 +53,26 @@ class RecordedVersions:
     current: dict[Slot, int]  # the version in place, by slot
     known: dict[tuple[Slot, int, str], tuple]  # (slot, version, sha256): the KNOWN outcomes
 
+    def current_version(self, slot: Slot) -> int | None:
+        return self.current.get(slot)
+
+    def known_outcome(self, file: ReturnFile, digest: str) -> LoadOutcome | None:
+        found = self.known.get((file.slot, file.version, digest))
+        return _unchanged(file, found) if found else None
+
+
+@dataclass(frozen=True)
+class _AskedVersions:
+    """The same lookups, asked of the warehouse file by file (a walk that records versions)."""
+
+    con: duckdb.DuckDBPyConnection
+
+    def current_version(self, slot: Slot) -> int | None:
+        return current_version(self.con, slot)
+
+    def known_outcome(self, file: ReturnFile, digest: str) -> LoadOutcome | None:
+        return known_outcome(self.con, file, digest)
+
 
 def recorded_versions(con: duckdb.DuckDBPyConnection) -> RecordedVersions:
     current = con.execute(
@@ -87,15 +107,11 @@ def walk(
     so that a file as it was when loaded is not read again. ``recorded``: looked up instead
     of the warehouse, when ``unknown`` records nothing (else it would be out of date).
     """
+    versions = _AskedVersions(con) if recorded is None else recorded
     outcomes = []
     settled = False
     for file in sorted(files, key=lambda f: (f.version, f.path.name), reverse=True):
-        if new:
-            current = None
-        elif recorded is not None:
-            current = recorded.current.get(file.slot)
-        else:
-            current = current_version(con, file.slot)
+        current = None if new else versions.current_version(file.slot)
         if settled or (current is not None and current > file.version):
             outcomes.append(LoadOutcome.of(file, "superseded", superseded=True))
             continue
@@ -107,13 +123,7 @@ def walk(
         except RefusedFile as error:  # no longer a regular file, or gone: nothing is read
             outcomes.append(LoadOutcome.of(file, "refused", refused=refusal(file.path, error)))
             continue
-        if new:
-            outcome = None
-        elif recorded is not None:
-            found = recorded.known.get((file.slot, file.version, digest))
-            outcome = _unchanged(file, found) if found else None
-        else:
-            outcome = known_outcome(con, file, digest)
+        outcome = None if new else versions.known_outcome(file, digest)
         if outcome is None:
             outcome, new = unknown(file, digest), False
         outcomes.append(outcome)

@@ -15,6 +15,7 @@ from packaging.version import Version
 
 from pipelines.dbt_files import changed_since, dbt_vars
 from pipelines.defs.dbt.project import dbt_project, manifest_is_stale
+from pipelines.settings import dbt_threads
 
 # dbt's record of its last parse in a target folder, which the next command there reuses
 PARTIAL_PARSE = "partial_parse.msgpack"
@@ -39,6 +40,7 @@ class SwsDbtCliResource(DbtCliResource):
 
 
 def dbt_cli() -> SwsDbtCliResource:
+    dbt_threads()  # a bad SWS_DBT_THREADS is said before dbt starts
     return SwsDbtCliResource(
         project_dir=dbt_project(),
         # the venv may not be activated: use the dbt installed beside this Python
