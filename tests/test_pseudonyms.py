@@ -71,3 +71,36 @@ def test_identifiers_of_no_value_at_all_stay_empty():
     rows = pl.DataFrame({"hcn": pl.Series([None, None], dtype=pl.String), "score": ["1", "2"]})
     assert pseudonymise(rows, key=b"k", org="BHSCT")["person_key"].to_list() == [None, None]
     assert pseudonymise(rows.head(0), key=b"k", org="BHSCT").columns == ["person_key", "score"]
+
+
+def test_a_loads_checker_pseudonymises_so_no_identifier_reaches_the_writer(sws_home, monkeypatch):
+    """A batch's rows are pseudonymised as they are checked, in the checker's thread (the
+    writer meanwhile waits on DuckDB): the rows handed to the writer hold pseudonyms only, the
+    same the writer would have made (worker keys with the file's own Trust)."""
+    from pipelines.ingest import loader
+    from pipelines.ingest.landing import discover
+    from pipelines.sample import generate
+    from pipelines.warehouse import connect
+
+    generate(sws_home.landing, periods=1, end_period="2025-26-Q1", scale=0.01, seed=2)
+    seen = set()
+    write_slot = loader.write_slot
+
+    def watching(con, file, digest, received_at, checked, key, **kwargs):
+        seen.update(checked.valid.columns)
+        return write_slot(con, file, digest, received_at, checked, key, **kwargs)
+
+    monkeypatch.setattr(loader, "write_slot", watching)
+    slots, _ = discover(sws_home.landing)
+    key = load_key(sws_home.home)
+    with connect(sws_home.warehouse) as con:
+        star = [files for slot, files in slots.items() if slot[0] == "star"]
+        outcomes = loader.load_slots(con, star, archive_dir=sws_home.archive, key=key)
+        loaded = con.sql(
+            "select person_key, worker_key from returns.star where org = 'SHSCT' order by all"
+        ).pl()
+    assert len(outcomes) == 5 and all(o.status == "loaded" for o in outcomes)
+    assert {"person_key", "worker_key"} <= seen and not seen & {"hcn", "worker_id"}
+    raw = pl.read_csv(sws_home.landing / "star" / "star_SHSCT_2025-26-Q1.csv", infer_schema=False)
+    expected = pseudonymise(raw.select("hcn", "worker_id"), key=key, org="SHSCT")
+    assert loaded.equals(expected.sort(pl.all()))

@@ -81,7 +81,7 @@ def load_slots(
     def new(files: list[ReturnFile]) -> bool:
         return files[0].slot not in recorded
 
-    for batch, checked in _checked_batches(con, list(_batches(slots)), new):
+    for batch, checked in _checked_batches(con, list(_batches(slots)), new, key):
         free = _reuse_free(con, batch, checked)
         try:
             with _transaction(con):
@@ -145,21 +145,25 @@ def _batches(slots: list[list[ReturnFile]]) -> Iterator[list[list[ReturnFile]]]:
         yield batch
 
 
-def _checked_batches(con, batches: list[list[list[ReturnFile]]], new: Callable[..., bool]):
-    """Each batch with its files checked; the next batch is checked in a thread (polars works
-    outside the GIL) while this one is written, one batch ahead at most (memory stays bounded).
-    What to check is known up front: batches hold different slots. ``new``: see ``walk``."""
+def _checked_batches(
+    con, batches: list[list[list[ReturnFile]]], new: Callable[..., bool], key: bytes
+):
+    """Each batch with its files checked and pseudonymised (``_check``); the next batch is
+    checked in a thread while this one is written, one batch ahead at most (memory stays
+    bounded). The writer waits on DuckDB outside the GIL, so the thread's hashing costs it
+    little. What to check is known up front: batches hold different slots. ``new``: see
+    ``walk``."""
     recorded = recorded_versions(con)  # read before any batch is written
     todo = [
         [latest_file(f).path for f in batch if not is_loaded(con, f, new=new(f), recorded=recorded)]
         for batch in batches
     ]
     with ThreadPoolExecutor(max_workers=1) as checker:
-        ahead = checker.submit(_check, todo[0]) if batches else None
+        ahead = checker.submit(_check, todo[0], key) if batches else None
         for number, batch in enumerate(batches):
             checked = ahead.result()
             if number + 1 < len(batches):
-                ahead = checker.submit(_check, todo[number + 1])
+                ahead = checker.submit(_check, todo[number + 1], key)
             yield batch, checked
 
 
@@ -174,15 +178,26 @@ def _reuse_free(con, batch: list[list[ReturnFile]], checked: dict[Path, CheckedR
         return set()
 
 
-def _check(paths: list[Path]) -> dict[Path, CheckedReturn]:
-    """The files checked together; should that fail, each alone, so one file's unexpected
-    error is its own."""
+def _check(paths: list[Path], key: bytes) -> dict[Path, CheckedReturn]:
+    """The files checked together, their rows that pass pseudonymised (``write_slot`` then
+    has nothing to replace); should checking fail, each alone, so one file's unexpected error
+    is its own."""
     limits = file_limits()
     try:
         results = list(check_files(paths, in_landing=True, limits=limits))
     except Exception:
         results = [_check_alone(path, limits) for path in paths]
-    return {result.path: result for result in results}
+    return {result.path: _pseudonymised(result, key) for result in results}
+
+
+def _pseudonymised(result: CheckedReturn, key: bytes) -> CheckedReturn:
+    if result.valid is None or result.file is None:
+        return result
+    try:
+        result.valid = pseudonymise(result.valid, key=key, org=result.file.org)
+    except Exception as error:
+        return CheckedReturn(path=result.path, refused=_failed(result.path, error))
+    return result
 
 
 def _check_alone(path: Path, limits) -> CheckedReturn:
@@ -315,9 +330,10 @@ def write_slot(
     inserts: PendingRows | None = None,
 ) -> CheckedReturn:
     """A checked file's rows, keys already used elsewhere quarantined and the rest
-    pseudonymised, made its slot's (a load, and a key rotation from the archive); the file's
-    result after that quarantine. ``known_free``: it reuses no key (``keys.reuse_free``).
-    ``inserts``: the rows wait there, to be inserted with the rest of the batch's."""
+    pseudonymised (unless ``_check`` did), made its slot's (a load, and a key rotation from
+    the archive); the file's result after that quarantine. ``known_free``: it reuses no key
+    (``keys.reuse_free``). ``inserts``: the rows wait there, to be inserted with the rest of
+    the batch's."""
     if not known_free and inserts is not None:
         inserts.flush()  # the key check reads the returns loaded before this one
     checked = quarantine_reused_keys(con, file, checked, known_free=known_free)
