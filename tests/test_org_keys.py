@@ -218,7 +218,7 @@ def test_keys_of_a_batch_are_compared_at_once_and_files_clear_of_reuse_ask_nothi
 def test_a_batchs_rows_are_inserted_at_once_and_before_a_key_check_reads_them(
     two_quarters, monkeypatch, collection
 ):
-    """A batch's rows wait and go in one insert per table (an insert costs ~5 ms beyond its
+    """A batch's rows wait and go in one insert per table (an insert costs 6-15 ms beyond its
     rows); the rows waiting are inserted before a file whose keys are compared as it loads,
     so that the comparison sees them (here WHSCT's Q3 before its Q4, which reuses a key)."""
     from pipelines.ingest import loader
