@@ -44,6 +44,8 @@ CASES = {
     "writing": ("replace_slot", lambda args, kwargs: args[1].org == "NHSCT"),
     # while its rows are pseudonymised
     "pseudonymising": ("pseudonymise", lambda args, kwargs: kwargs["org"] == "NHSCT"),
+    # while the batch's rows are inserted at once (the batch fails, then each file alone)
+    "inserting": ("_insert", lambda args, kwargs: (args[2]["org"] == "NHSCT").any()),
     # while the batch is checked (the batch fails, then each file alone)
     "checking": (
         "check_files",
