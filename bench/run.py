@@ -321,8 +321,7 @@ def floor_stack(dbt_args: list[str]) -> None:
     """Python importing Dagster and dagster-dbt (what ``sws load`` imports to run anything),
     then ``dbt`` with ``dbt_args`` (one small model, no tests): each a process of its own."""
     subprocess.run([sys.executable, "-c", "import dagster, dagster_dbt"], check=True)
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    subprocess.run([dbt, *dbt_args], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([str(BIN / "dbt"), *dbt_args], check=True, stdout=subprocess.DEVNULL)
 
 
 def _stack_floor_args(home: Path) -> list[str]:
